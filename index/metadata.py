@@ -1,0 +1,115 @@
+"""Document metadata from the head of a normalised document: title, 文号, issuer, date, kind.
+
+Only what the document itself says: a field the head doesn't state is None.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_KIND_SUFFIXES = (
+    "实施方案", "工作方案", "行动方案", "方案", "实施细则", "细则", "条例", "办法", "规定", "规则",
+    "实施意见", "意见", "规划", "计划", "纲要", "决定", "通知", "公告", "通告", "准则", "指引", "指南", "措施",
+)
+_TITLE = re.compile(r"^[^，。；：:！？,;]{2,60}(?:" + "|".join(_KIND_SUFFIXES) + r")(?:（[^（）]{1,20}）)?$")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*(\d{1,4})\s*号")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_NOTICE_TITLE = re.compile(r"^(?P<issuer>[^《]{2,40}?)?关于(?:印发|发布|转发)?\s*《(?P<title>[^》]{2,60})》")
+_ORG = re.compile(r"(?:人民政府|委员会|局|委|办公室|厅|部|院|政府)$")
+_ISSUER_LINE = re.compile(r"^(?P<org>.{2,40}?)文件$")
+_CONGRESS = re.compile(r"(?P<place>[\u4e00-\u9fff]{2,10}?)第[一二三四五六七八九十]+届(?P<body>人民代表大会常务委员会|人民代表大会)")
+
+
+@dataclass(frozen=True)
+class HeadInfo:
+    title: str | None
+    title_line: int | None  # index of the title line in the head, if the head has one
+    doc_number: str | None
+    issuer: str | None
+    date: str | None
+    kind: str | None
+
+
+def canonical_doc_number(m: re.Match) -> str:
+    prefix = re.sub(r"\s+", "", m.group(0).split(m.group(1))[0])
+    prefix = re.sub(r"[〔\[［【(（]$", "", prefix)
+    return f"{prefix}〔{m.group(1)}〕{int(m.group(2))}号"
+
+
+def iso_date(m: re.Match) -> str:
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+
+
+def kind_of(title: str | None) -> str | None:
+    if not title:
+        return None
+    t = re.sub(r"（[^（）]*）$", "", title)
+    for suffix in _KIND_SUFFIXES:
+        if t.endswith(suffix):
+            return suffix
+    return None
+
+
+def find_title_line(head: list[str]) -> int | None:
+    """The document's own title: the last title-shaped line of the head that isn't the notice's."""
+    best = None
+    for i, line in enumerate(head):
+        if "关于" in line or "印发" in line or "《" in line or _DOC_NUMBER.search(line):
+            continue
+        if _TITLE.match(line):
+            best = i
+    return best
+
+
+def read_head(head: list[str], fallback_title: str) -> HeadInfo:
+    """Metadata from the lines before the first numbered heading."""
+    title_idx = find_title_line(head)
+    title = head[title_idx] if title_idx is not None else None
+    notice_issuer = None
+    for k, line in enumerate(head):
+        # A notice title may wrap over two or three lines.
+        m = _NOTICE_TITLE.match(line) or _NOTICE_TITLE.match("".join(head[k:k + 3]))
+        if m and "关于" in line:
+            title = title or m.group("title")
+            if m.group("issuer") and _ORG.search(m.group("issuer").strip()):
+                notice_issuer = m.group("issuer").strip()
+            break
+    title = title or fallback_title
+
+    doc_number = None
+    for line in head[: title_idx if title_idx is not None else len(head)]:
+        m = _DOC_NUMBER.search(line)
+        if m and len(line) <= len(m.group(0)) + 6:  # a line that is the 文号, not a reference to another
+            doc_number = canonical_doc_number(m)
+            break
+
+    issuer = None
+    for i, line in enumerate(head):
+        m = _ISSUER_LINE.match(line)
+        if m and _ORG.search(m.group("org")):
+            issuer = m.group("org")
+            break
+        if line == "文件":  # several issuers, one per line, above a bare 文件
+            orgs = [x for x in head[max(0, i - 12): i] if _ORG.search(x) and len(x) <= 20]
+            if orgs:
+                issuer = "、".join(orgs)
+                break
+    issuer = issuer or notice_issuer
+    if issuer is None:
+        for line in head:
+            m = _CONGRESS.search(_DATE.sub("", line))
+            if m:
+                issuer = m.group("place") + m.group("body")
+                break
+
+    date = None
+    dated = [line for line in head if _DATE.fullmatch(line.strip())]
+    if dated:  # a line holding only a date: the signing date of the notice
+        date = iso_date(_DATE.fullmatch(dated[-1].strip()))
+    elif issuer and "人民代表大会" in issuer:
+        # A regulation's 题注 lists adoption and amendments; its date is the latest one.
+        dates = [_DATE.match(line) for line in head]
+        dates = [d for d in dates if d]
+        if dates:
+            date = iso_date(dates[-1])
+    return HeadInfo(title, title_idx, doc_number, issuer, date, kind_of(title))

@@ -1,0 +1,257 @@
+"""Clause parsing: normalised document → clauses with identity, path, units and citation.
+
+`parse_document` is the pure function; `ClauseNodeParser` is the llama-index
+NodeParser over it, producing one TextNode per clause (or clause part).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from llama_index.core.node_parser import NodeParser
+from llama_index.core.schema import BaseNode, MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
+
+from index.markers import STATUTE_KINDS
+from index.metadata import read_head
+from index.models import (
+    KIND_ARTICLE, KIND_CLOSING, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH, KIND_PREAMBLE, KIND_TABLE_ROW,
+    Chunk, Clause, DocumentMeta, make_doc_id, short_hash,
+)
+from index.normalize import Line, normalize_text
+from index.structure import Annex, Outline, Section, build_outline
+from index.units import parse_units, split_units
+
+# bge models read 512 tokens; a Chinese character is about one token, and the contextual header takes some.
+DEFAULT_MAX_CHARS = 420
+_SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
+_UNIT_COLUMNS = ("牵头部门", "责任单位", "牵头单位", "责任部门", "主责单位", "实施单位")
+
+LABEL_NOTICE = "印发通知"
+LABEL_INTRO = "引言"
+LABEL_STATUTE_NOTE = "题注"
+LABEL_CLOSING = "抄送印发"
+WARN_UNSTRUCTURED = "未识别到条款编号（一、/（一）/1./第X条），已按段落切分为条款"
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    meta: DocumentMeta
+    clauses: tuple[Clause, ...]
+    text: str  # the normalised document text that clause spans index into
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Draft:
+    label: str
+    path: tuple[str, ...]
+    lines: list[int]
+    kind: str
+    cite: str  # the citation's tail after 《title》（文号）
+    parent_key: str
+    units: tuple[str, ...] | None = None
+    text: str | None = None  # set for table rows, whose text is rebuilt from header + cells
+
+
+def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> ParsedDocument:
+    norm = normalize_text(raw, fmt)
+    lines = list(norm.lines)
+    outline = build_outline(lines)
+    warnings: list[str] = []
+    head_texts = [lines[i].text for i in outline.head]
+    info = read_head(head_texts, Path(path).stem)
+    drafts: list[_Draft] = []
+    if outline.head:
+        drafts.extend(_head_drafts(outline, lines, info.title_line))
+    if outline.root.children:
+        _walk(outline.root, (), (), (), outline.statute, drafts)
+    else:
+        warnings.append(WARN_UNSTRUCTURED)
+        drafts = [_Draft(f"第{n}段", (f"第{n}段",), [i], KIND_PARAGRAPH, f"第{n}段", "")
+                  for n, i in enumerate(range(len(lines)), 1)]
+    for annex in outline.annexes:
+        drafts.extend(_annex_drafts(annex, lines))
+    if outline.closing:
+        drafts.append(_Draft(LABEL_CLOSING, (LABEL_CLOSING,), outline.closing, KIND_CLOSING, LABEL_CLOSING, ""))
+
+    doc_id = make_doc_id(info.title, info.doc_number)
+    meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, info.date, info.kind,
+                        path, content_hash, fmt)
+    offsets = _line_offsets(lines)
+    clauses = _finish(drafts, lines, offsets, meta)
+    return ParsedDocument(meta, tuple(clauses), norm.text, tuple(warnings))
+
+
+def _head_drafts(outline: Outline, lines: list[Line], title_line: int | None) -> list[_Draft]:
+    head = outline.head
+    if title_line is None:
+        notice, intro = [], head
+    else:
+        notice, intro = head[:title_line], head[title_line + 1:]
+    out = []
+    if notice:
+        out.append(_Draft(LABEL_NOTICE, (LABEL_NOTICE,), notice, KIND_PREAMBLE, LABEL_NOTICE, ""))
+    if intro:
+        label = LABEL_STATUTE_NOTE if outline.statute else LABEL_INTRO
+        out.append(_Draft(label, (label,), intro, KIND_PREAMBLE, label, ""))
+    return out
+
+
+def _walk(sec: Section, path: tuple[str, ...], label: tuple[str, ...], cite: tuple[str, ...],
+          statute: bool, out: list[_Draft], pending: list[int] | None = None) -> list[int]:
+    """Emit drafts for `sec`'s subtree in document order.
+
+    In an outline, clauses partition the body: a heading with no lead paragraph opens
+    the text of its first clause (`pending`), so no heading text is lost. A statute's
+    chapter headings live in `path` only, keeping each article's text its own.
+    """
+    pending = pending if pending is not None else []
+    for child in sec.children:
+        m = child.marker
+        c_path = path + (child.title,)
+        if statute:
+            # Articles are cited on their own (第十八条); 编/章/节 only give the path.
+            c_label, c_cite = (m.canonical(),), (m.canonical(),)
+        else:
+            c_label, c_cite = label + (m.label_part(),), cite + (m.canonical(),)
+        parent_key = "/".join(path)
+        is_article = statute and m.kind == "tiao"
+        if child.children and not is_article:
+            if len(child.lines) > 1:  # lead paragraph: heading line plus the text before the first child
+                out.append(_Draft("".join(c_label), c_path, pending + child.lines, KIND_LEAD, "".join(c_cite), parent_key))
+                pending = []
+            elif not statute:
+                pending = pending + child.lines
+            pending = _walk(child, c_path, c_label, c_cite, statute, out, pending)
+        elif statute and not is_article:
+            if len(child.lines) > 1:  # text under a chapter heading that isn't an article
+                out.append(_Draft(child.title, c_path, child.lines, KIND_LEAD, child.title, parent_key))
+        else:
+            kind = KIND_ARTICLE if is_article else KIND_ITEM
+            out.append(_Draft("".join(c_label), c_path, pending + child.lines, kind, "".join(c_cite), parent_key))
+            pending = []
+    return pending
+
+
+def _annex_drafts(annex: Annex, lines: list[Line]) -> list[_Draft]:
+    name = f"附件{annex.number}"
+    body = annex.lines[1:]
+    title = annex.title
+    if not title and body and not lines[body[0]].is_table_row:
+        title, body = lines[body[0]].text, body[1:]
+    top = f"{name} {title}".strip()
+    out: list[_Draft] = []
+    header: list[str] | None = None
+    row_no = 0
+    for i in body:
+        line = lines[i]
+        if not line.is_table_row:
+            n = len(out) + 1
+            out.append(_Draft(f"{name} 第{n}段", (top, f"第{n}段"), [i], KIND_PARAGRAPH, f"{name} 第{n}段", top))
+            continue
+        cells = line.text.split("\t")
+        if header is None or cells == header:
+            header = cells
+            continue
+        first = cells[0].strip()
+        row_no = int(first) if first.isdigit() else row_no + 1
+        pairs = [(h, c) for h, c in zip(header, cells) if c and h not in ("序号", "编号")]
+        text = "；".join(f"{h}：{c}" if h else c for h, c in pairs)
+        units = tuple(u for h, c in pairs if h in _UNIT_COLUMNS for u in split_units(c))
+        lab = f"{name} 第{row_no}项"
+        out.append(_Draft(lab, (top, f"第{row_no}项"), [i], KIND_TABLE_ROW, lab, top, units, text))
+    return out
+
+
+def _line_offsets(lines: list[Line]) -> list[tuple[int, int]]:
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append((pos, pos + len(line.text)))
+        pos += len(line.text) + 1
+    return offsets
+
+
+def _finish(drafts: list[_Draft], lines: list[Line], offsets: list[tuple[int, int]], meta: DocumentMeta) -> list[Clause]:
+    prefix = f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number else "")
+    clauses: list[Clause] = []
+    seen: dict[tuple[str, str], int] = {}
+    for order, d in enumerate(drafts):
+        text = d.text if d.text is not None else "\n".join(lines[i].text for i in d.lines)
+        dup = seen.get((d.label, text), 0)
+        seen[(d.label, text)] = dup + 1
+        clause_id = f"{meta.doc_id}-{short_hash(d.label, str(dup), text, n=12)}"
+        units = d.units if d.units is not None else (parse_units(text) if d.kind in (KIND_ITEM, KIND_LEAD) else ())
+        clauses.append(Clause(
+            clause_id=clause_id, doc_id=meta.doc_id, doc_title=meta.title, doc_number=meta.doc_number,
+            label=d.label, path=d.path, text=text, units=units, citation=prefix + d.cite, kind=d.kind,
+            order=order, span=(offsets[d.lines[0]][0], offsets[d.lines[-1]][1]),
+            parent_id=f"{meta.doc_id}:" + short_hash(d.parent_key, n=10) if d.parent_key else meta.doc_id,
+        ))
+    for i, c in enumerate(clauses):
+        clauses[i] = replace(c, prev_id=clauses[i - 1].clause_id if i else None,
+                             next_id=clauses[i + 1].clause_id if i + 1 < len(clauses) else None)
+    return clauses
+
+
+def split_clause(clause: Clause, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
+    """A clause as one chunk, or as parts cut at sentence ends when it exceeds the model's window."""
+    budget = max(80, max_chars - len(clause.header()))
+    if len(clause.text) <= budget:
+        parts = [clause.text]
+    else:
+        parts, cur = [], ""
+        for sent in (s for s in _SENTENCE_END.split(clause.text) if s):
+            if cur and len(cur) + len(sent) > budget:
+                parts.append(cur)
+                cur = ""
+            while len(sent) > budget:  # one sentence longer than the window: hard cut
+                parts.append(sent[:budget])
+                sent = sent[budget:]
+            cur += sent
+        if cur:
+            parts.append(cur)
+    n = len(parts)
+    return [Chunk(chunk_id=clause.clause_id if n == 1 else f"{clause.clause_id}#p{k}", clause_id=clause.clause_id,
+                  part=k, n_parts=n, text=p, index_text=clause.header() + "\n" + p) for k, p in enumerate(parts)]
+
+
+class ClauseNodeParser(NodeParser):
+    """llama-index NodeParser: Documents (raw text + fmt/path/content_hash metadata) → clause TextNodes."""
+
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
+        out: list[BaseNode] = []
+        for node in nodes:
+            md = node.metadata
+            parsed = parse_document(node.get_content(metadata_mode=MetadataMode.NONE), fmt=md.get("fmt", "txt"),
+                                    path=md.get("path", node.node_id), content_hash=md.get("content_hash", ""))
+            out.extend(clause_nodes(parsed))
+        return out
+
+
+def clause_nodes(parsed: ParsedDocument, max_chars: int = DEFAULT_MAX_CHARS) -> list[TextNode]:
+    """TextNodes for a parsed document: the clause's part text, with the contextual header embedded."""
+    nodes: list[TextNode] = []
+    for clause in parsed.clauses:
+        for chunk in split_clause(clause, max_chars):
+            md = {"header": clause.header(), **clause.to_json(), "part": chunk.part, "n_parts": chunk.n_parts}
+            md["path"] = " / ".join(clause.path)
+            md["units"] = "、".join(clause.units)
+            md["doc_number"] = clause.doc_number or ""
+            hidden = [k for k in md if k != "header"]
+            rel = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=clause.doc_id),
+                   NodeRelationship.PARENT: RelatedNodeInfo(node_id=clause.parent_id or clause.doc_id)}
+            if clause.prev_id:
+                rel[NodeRelationship.PREVIOUS] = RelatedNodeInfo(node_id=clause.prev_id)
+            if clause.next_id:
+                rel[NodeRelationship.NEXT] = RelatedNodeInfo(node_id=clause.next_id)
+            nodes.append(TextNode(
+                id_=chunk.chunk_id, text=chunk.text, metadata=md, relationships=rel,
+                excluded_embed_metadata_keys=hidden, excluded_llm_metadata_keys=hidden,
+                metadata_template="{value}", text_template="{metadata_str}\n{content}",
+                start_char_idx=clause.span[0], end_char_idx=clause.span[1],
+            ))
+    return nodes
