@@ -44,6 +44,8 @@ _STANDALONE = re.compile(
     r"|[^，。；：:,]{0,40}(?:方案|条例|办法|规定|细则|意见|规划|计划|纲要|决定|通知|公告|指引|指南|措施|目录|指标|清单|项目|一览表)"
     r"|附件\s*\d{0,2})$"
 )
+# The 版记 block at the end of a document opens a new line.
+_CLOSING_START = re.compile(r"^(?:抄送|抄报|主送|分送|信息公开属性|公开属性|（此件公开发布）|\(此件公开发布\))")
 # Lines opening with a date (a regulation's adoption and amendment record) are entries of a list.
 _DATED = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 # A line ending in one of these certainly continues on the next line.
@@ -159,7 +161,7 @@ def _continues(prev: str, nxt: str, prev_full: bool, wrapped: bool) -> bool:
     last = prev[-1]
     if last in _CONTINUES or prev.count("《") > prev.count("》") or prev.count("“") > prev.count("”"):
         return True
-    if _STANDALONE.match(prev) or _STANDALONE.match(nxt) or (_DATED.match(prev) and _DATED.match(nxt)):
+    if _STANDALONE.match(prev) or _STANDALONE.match(nxt) or _CLOSING_START.match(nxt) or (_DATED.match(prev) and _DATED.match(nxt)):
         return False
     if wrapped and prev_full:
         return True

@@ -1,0 +1,135 @@
+"""The answer pipeline: condense → retrieve → compose (extractive or LLM) → verify → cite."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from assistant.condense import Condensed, cited_sentence, condense
+from assistant.extractive import Context, Refusal, compose
+from assistant.grounding import check_answer, renumber
+from assistant.question import QuestionInfo, analyze
+from assistant.types import Answer, Draft, Sentence
+from index.models import Clause
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
+
+logger = logging.getLogger(__name__)
+RELATED_N = 3
+MIN_SUPPORTED_SHARE = 0.5  # an LLM answer keeps its supported sentences if at least this share survives
+NOTICE_GUARD = "模型回答未通过引用核查，已改用摘录式回答。"
+
+
+def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int
+            ) -> tuple[Condensed, QuestionInfo, Context, Draft | Refusal]:
+    idx = assistant.index
+    places = idx.aliases()
+    cond = condense(question, history, places)
+    if backend != "extractive" and history:
+        from assistant.backends import llm_condense
+
+        cond = llm_condense(assistant, question, history, cond)
+    mentions = idx.mentions(cond.question)
+    docs = list(dict.fromkeys(d for _, ids in mentions for d in ids))
+    info = analyze(cond.question, docs, places, idx.corpus_has)
+    named_apart = len({tuple(ids) for _, ids in mentions}) >= 2  # 青浦、普陀 — not one alias shared by two
+    if info.compare != (named_apart and info.compare):
+        from dataclasses import replace
+
+        info = replace(info, compare=False)
+    clauses, pinned = _retrieve(assistant, info, cond, k)
+    metas = {m.doc_id: m for m, _ in idx.documents()}
+    ctx = Context(
+        clauses={n: c for n, c in enumerate(clauses, 1)},
+        doc_names={d: idx.short_name(d) for d in metas},
+        known_places=frozenset(places),
+        doc_numbers=frozenset(m.doc_number for m in metas.values() if m.doc_number),
+        pinned=pinned,
+        in_corpus=idx.corpus_has,
+        aliases=frozenset(places),
+    )
+    return cond, info, ctx, compose(info, ctx)
+
+
+def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: int) -> tuple[list[Clause], int | None]:
+    idx = assistant.index
+    clauses: list[Clause] = []
+    pinned = None
+    if cond.follows_previous:
+        quote = cited_sentence(cond.previous_answer)
+        found = idx.find_quote(quote) if quote else None
+        if found:
+            clauses.append(found)
+            pinned = 1
+    if info.compare and len(info.docs) >= 2:
+        per_doc = [idx.search(cond.question, 3, doc=d) for d in info.docs]
+        for rank in range(3):
+            clauses.extend(hits[rank].clause for hits in per_doc if len(hits) > rank)
+    else:
+        clauses.extend(h.clause for h in idx.search(cond.question, k))
+    if info.wants_money or info.wants_units:
+        clauses.extend(_penalties_for(idx, clauses[:k]))
+    seen: set[str] = set()
+    unique = [c for c in clauses if not (c.clause_id in seen or seen.add(c.clause_id))]
+    return unique, pinned
+
+
+def _penalties_for(idx, clauses: list[Clause]) -> list[Clause]:
+    """Articles that sanction a retrieved article (违反本条例第四十九条…处…罚款): statutes put duty and penalty apart."""
+    out = []
+    for c in clauses:
+        if c.kind != "article":
+            continue
+        ref = f"违反本条例{c.label}"
+        out.extend(x for x in idx.clauses(c.doc_id) if x.kind == "article" and ref in x.text and x.clause_id != c.clause_id)
+    return out
+
+
+def answer_question(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int) -> Answer:
+    final = None
+    for event in stream_answer(assistant, question, history, backend, k):
+        if isinstance(event, Answer):
+            final = event
+    assert final is not None
+    return final
+
+
+def stream_answer(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int
+                  ) -> Iterator[str | Answer]:
+    """Yields partial answer text (LLM backends stream) and finally the verified Answer."""
+    cond, info, ctx, result = prepare(assistant, question, history, backend, k)
+    if isinstance(result, Refusal):
+        yield _refused(question, cond, result, ctx, backend)
+        return
+    draft, notice = result, None
+    if backend != "extractive":
+        from assistant.backends import run_llm
+
+        llm_draft = None
+        for event in run_llm(assistant, backend, cond.question, ctx):
+            if isinstance(event, str):
+                yield event
+            else:
+                llm_draft = event
+        if llm_draft is not None and llm_draft.text:
+            checked = check_answer(llm_draft.text, ctx.clauses)
+            kept = [s for s in checked if s.supported]
+            if checked and kept and len(kept) / len(checked) >= MIN_SUPPORTED_SHARE:
+                draft = Draft("".join(s.text for s in kept), backend, llm_draft.notice)
+                notice = llm_draft.notice or (f"已删除 {len(checked) - len(kept)} 句无法由所引条款支持的内容。"
+                                              if len(kept) < len(checked) else None)
+            else:
+                notice = llm_draft.notice or NOTICE_GUARD
+        elif llm_draft is not None:
+            notice = llm_draft.notice
+    sentences = check_answer(draft.text, ctx.clauses)
+    text, sentences, citations = renumber(sentences, ctx.clauses)
+    yield Answer(question, cond.question, text, tuple(citations), tuple(sentences), False, draft.backend, notice)
+
+
+def _refused(question: str, cond: Condensed, refusal: Refusal, ctx: Context, backend: str) -> Answer:
+    related = tuple(list(ctx.clauses.values())[:RELATED_N])
+    text = refusal.text
+    if related:
+        text += "\n可能相关：" + "；".join(c.citation for c in related)
+    return Answer(question, cond.question, text, (), (Sentence(refusal.text, (), True),), True, backend, None, related)

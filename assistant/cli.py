@@ -1,0 +1,175 @@
+"""Command line: python -m assistant {ingest,docs,clauses,search,remove} ...
+
+Only translates arguments and output; all work is done by the Assistant service.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """示例 / examples:
+  python -m assistant ingest                       # 导入 data/policies/ 下的全部文件
+  python -m assistant ingest 新文件.docx --json
+  python -m assistant docs
+  python -m assistant clauses 上海市环境保护条例
+  python -m assistant search "嘉定区新增光伏装机目标" -k 5
+  python -m assistant search "第十八条" --doc 上海市环境保护条例 --json
+  python -m assistant remove 普陀区碳达峰实施方案
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m assistant", description="政策条款问答助手 命令行",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", help="索引存储目录（默认 storage/，或环境变量 ASSISTANT_STORE）")
+    common.add_argument("--embed-model", help="bge 嵌入模型：hub id 或本地文件夹（或环境变量 ASSISTANT_EMBED_MODEL）")
+    common.add_argument("--lexical", action="store_true", help="只用关键词检索（不加载嵌入模型）")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("ingest", parents=[common], help="导入文件（默认 data/policies/；文件夹递归）")
+    s.add_argument("paths", nargs="*", metavar="PATH")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+
+    s = sub.add_parser("docs", parents=[common], help="列出已导入的文件和检索模式")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("clauses", parents=[common], help="按文件顺序列出一个文件的条款")
+    s.add_argument("doc", metavar="DOC", help="doc_id 或标题")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("search", parents=[common], help="检索条款")
+    s.add_argument("query", metavar="QUERY")
+    s.add_argument("-k", type=int, default=5, help="返回条数（默认 5）")
+    s.add_argument("--doc", action="append", help="只在该文件中检索（可重复）")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("remove", parents=[common], help="从索引中删除一个文件")
+    s.add_argument("doc", metavar="DOC")
+    return p
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _assistant(args: argparse.Namespace):
+    from assistant.service import Assistant
+
+    return Assistant(store=args.store, embed_model=args.embed_model, retrieval="lexical" if args.lexical else None)
+
+
+def _announce_mode(assistant) -> None:
+    mode = assistant.mode()
+    if not mode.dense and mode.reason:
+        _say(f"提示：{mode.label}。{mode.reason}")
+
+
+def _progress():
+    """A tqdm bar per stage on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_ingest(args, assistant) -> int:
+    _announce_mode(assistant)
+    report = assistant.ingest(args.paths or None, None if args.json else _progress())
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for w in report.warnings:
+            _say(f"警告：{w}")
+        for f in report.failed:
+            _say(f"失败：{f.path}: {f.error}")
+        total = sum(n for _, n in assistant.documents())
+        print(f"导入 {report.documents} 个文件（{report.clauses} 条），未变化跳过 {report.skipped_unchanged} 个，"
+              f"失败 {len(report.failed)} 个；索引中共 {len(assistant.documents())} 个文件、{total} 条。")
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def cmd_docs(args, assistant) -> int:
+    mode = assistant.mode()
+    docs = [dict(m.to_json(), clauses=n) for m, n in assistant.documents()]
+    rows = [{k: d[k] for k in ("doc_id", "title", "doc_number", "issuer", "date", "kind", "clauses", "path")} for d in docs]
+    if args.json:
+        print(json.dumps({"retrieval": mode.to_json(), "documents": rows}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"检索模式：{mode.label}" + (f"（{mode.reason}）" if mode.reason else ""))
+    if not rows:
+        print("索引为空：运行 `python -m assistant ingest` 导入 data/policies/ 下的文件。")
+    for r in rows:
+        print(f"{r['doc_id']}  《{r['title']}》 {r['doc_number'] or '（无文号）'}  {r['issuer'] or '—'}  "
+              f"{r['date'] or '—'}  {r['kind'] or '—'}  {r['clauses']} 条  {r['path']}")
+    return EXIT_OK
+
+
+def cmd_clauses(args, assistant) -> int:
+    clauses = assistant.clauses(args.doc)
+    if args.json:
+        print(json.dumps([c.to_json() for c in clauses], ensure_ascii=False, indent=2))
+    else:
+        for c in clauses:
+            print(f"[{c.label}] {c.citation}\n{c.text}\n")
+    return EXIT_OK
+
+
+def cmd_search(args, assistant) -> int:
+    _announce_mode(assistant)
+    hits = assistant.search(args.query, args.k, args.doc)
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not hits:
+        print("没有找到相关条款。")
+    for h in hits:
+        c = h.clause
+        units = f"\n  责任单位：{'、'.join(c.units)}" if c.units else ""
+        print(f"{h.rank}. {c.citation}  （得分 {h.score:.4f}）\n  {c.text[:300]}{'…' if len(c.text) > 300 else ''}{units}\n")
+    return EXIT_OK
+
+
+def cmd_remove(args, assistant) -> int:
+    meta = assistant.remove(args.doc)
+    print(f"已删除《{meta.title}》（{meta.doc_id}）。")
+    return EXIT_OK
+
+
+COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from index.clause_index import StoreCorrupt, UnknownDocument
+    from pydantic import ValidationError
+
+    try:
+        assistant = _assistant(args)
+        return COMMANDS[args.command](args, assistant)
+    except UnknownDocument as e:
+        _say(f"错误：{e}")
+        return EXIT_USAGE
+    except StoreCorrupt as e:
+        _say(f"错误：{e}")
+        return EXIT_FAILED
+    except ValidationError as e:
+        _say(f"错误：设置无效：{e.errors()[0].get('loc')} {e.errors()[0].get('msg')}")
+        return EXIT_USAGE

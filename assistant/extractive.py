@@ -1,0 +1,384 @@
+"""The extractive backend: answers composed of the retrieved clauses' own sentences.
+
+For each part of a question it picks the sentence that answers it (the quantity and
+year for 多少 questions, the unit list for 谁负责, the right 款 of an article), trims
+it to the comma-separated phrases that carry the answer, and cites it [n]. When no
+clause covers the question's terms, places, years or the figure asked for, it says
+so instead (a `Refusal`), and every backend then refuses too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from assistant.question import QuestionInfo, analyze, term_in
+from assistant.text import is_heading_sentence, numbers, split_sentences
+from assistant.types import REFUSAL_PREFIX, Draft
+from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
+from index.units import trailing_parenthetical
+
+BACKEND = "extractive"
+MAX_SENTENCE = 90  # characters; longer sentences are trimmed to the phrases that answer
+MIN_TERM_COVERAGE = 0.6  # share of the question's known focus terms the chosen clause must mention
+MIN_KNOWN_SHARE = 0.5  # share of a question's terms that must be words the corpus uses
+# A stated quantity: any number that isn't a calendar year, a percentage, or a Chinese-numeral amount.
+_QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年)")
+_MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
+_UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头")
+_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十]+(?:个工作)?日")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    subject: str  # what was not found, e.g. "浦东新区的相关规定"
+
+    @property
+    def text(self) -> str:
+        return f"{REFUSAL_PREFIX}{self.subject}。"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Numbered clauses for one question: [n] → clause, plus what the index knows about documents."""
+
+    clauses: dict[int, Clause]
+    doc_names: dict[str, str]  # doc_id → short name (青浦区) for compare lines
+    known_places: frozenset[str]  # place names that documents are about
+    doc_numbers: frozenset[str]
+    pinned: int | None = None  # [n] of the clause the previous answer cited (这项 / 其中 …)
+    in_corpus: Callable[[str], bool] | None = None  # does any document use this expression?
+    aliases: frozenset[str] = frozenset()  # how questions name documents (stripped from focus terms)
+
+
+def compose(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
+    refusal = _scope_refusal(info, ctx)
+    if refusal:
+        return refusal
+    if info.compare and len(info.docs) >= 2:
+        return _compare(info, ctx)
+    parts: list[str] = []
+    used: int | None = ctx.pinned
+    for part_text in info.parts:
+        part = analyze(part_text, info.docs, ctx.aliases, ctx.in_corpus)
+        part = _inherit(part, info)
+        result = _answer_part(part, ctx, used)
+        if isinstance(result, Refusal):
+            if parts:  # an earlier part was answered: say what is missing for this one
+                parts.append(result.text)
+                continue
+            return result
+        sentence, n = result
+        used = n
+        if sentence not in parts:
+            parts.append(sentence)
+    return Draft("".join(parts), BACKEND)
+
+
+def _inherit(part: QuestionInfo, whole: QuestionInfo) -> QuestionInfo:
+    """A sub-question (哪些部门负责？) keeps the whole question's documents, years and, if it has none, terms."""
+    from dataclasses import replace
+
+    return replace(part, docs=whole.docs, years=part.years or whole.years, periods=part.periods or whole.periods,
+                   terms=part.terms if part.terms or part.wants_units else whole.terms)
+
+
+def known(term: str, ctx: Context) -> bool:
+    from index.synonyms import synonyms
+
+    return ctx.in_corpus is None or ctx.in_corpus(term) or any(ctx.in_corpus(s) for s in synonyms(term))
+
+
+def _known_terms(part: QuestionInfo, ctx: Context) -> QuestionInfo:
+    from dataclasses import replace
+
+    return replace(part, terms=tuple(t for t in part.terms if known(t, ctx)))
+
+
+def _scope_refusal(info: QuestionInfo, ctx: Context) -> Refusal | None:
+    if info.terms and ctx.in_corpus is not None:
+        weight = {t: min(len(t), 4) for t in info.terms}
+        share = sum(w for t, w in weight.items() if known(t, ctx)) / sum(weight.values())
+        if share < MIN_KNOWN_SHARE:  # the question is mostly about things no document mentions
+            unknown = [t for t in info.terms if not known(t, ctx)]
+            return Refusal(f"关于“{'、'.join(unknown[:3])}”的规定")
+    texts = "\n".join(c.text for c in ctx.clauses.values())
+    for place in info.places:
+        if not any(place in k or k in place for k in ctx.known_places) and place not in texts:
+            return Refusal(f"关于“{place}”的规定")
+    for number in info.doc_numbers:
+        if number not in ctx.doc_numbers:
+            return Refusal(f"文号为{number}的文件")
+    if info.articles:
+        labels = {c.label for c in ctx.clauses.values() if c.kind == KIND_ARTICLE}
+        from index.markers import int_to_cn
+
+        missing = [n for n in info.articles if f"第{int_to_cn(n)}条" not in labels]
+        if missing:
+            return Refusal(f"第{int_to_cn(missing[0])}条")
+    return None
+
+
+def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[str, int] | Refusal:
+    part = _known_terms(part, ctx)
+    if part.wants_units:
+        topical = _has_topic(part)
+        n = used if used is not None and not topical else _best_clause(_topic_only(part), ctx)
+        if n is not None and ctx.clauses[n].kind == KIND_TABLE_ROW:
+            return _cite(ctx.clauses[n].text, n), n
+        if n is not None:
+            sentence = _unit_sentence(ctx.clauses[n])
+            if sentence:
+                return _cite(sentence, n), n
+    if part.articles:
+        return _article_answer(part, ctx)
+    best = _best_sentence(part, ctx, used)
+    if best is None:
+        return _refusal_for(part)
+    sentence, n = best
+    if ctx.clauses[n].kind == KIND_TABLE_ROW:
+        return _table_rows(part, ctx, n), n
+    return _cite(_with_article(sentence, ctx.clauses[n]), n), n
+
+
+def _table_rows(part: QuestionInfo, ctx: Context, n: int) -> str:
+    """An annex row is answered whole (task, deadline, lead unit); a 哪些 question lists every matching row."""
+    rows = [n]
+    if "哪些" in part.text:
+        best = _coverage(part, ctx.clauses[n].text)
+        rows += [m for m, c in ctx.clauses.items() if m != n and c.kind == KIND_TABLE_ROW
+                 and c.doc_id == ctx.clauses[n].doc_id and _coverage(part, c.text) >= best][:4]
+    return "".join(_cite(ctx.clauses[m].text, m) for m in rows)
+
+
+def _topic_only(part: QuestionInfo) -> QuestionInfo:
+    from dataclasses import replace
+
+    return replace(part, terms=tuple(t for t in part.terms if not _UNIT_WORDS.search(t)))
+
+
+def _with_article(sentence: str, clause: Clause) -> str:
+    """A statute answer says which article it quotes: 第四十条规定：…"""
+    if clause.kind == KIND_ARTICLE and not sentence.startswith(clause.label):
+        return f"{clause.label}规定：{sentence}"
+    return sentence
+
+
+def _has_topic(part: QuestionInfo) -> bool:
+    return any(not _UNIT_WORDS.search(t) for t in part.terms)
+
+
+def _weights(part: QuestionInfo) -> dict[str, float]:
+    return {t: min(len(t), 4) for t in part.terms}
+
+
+def _coverage(part: QuestionInfo, text: str) -> float:
+    w = _weights(part)
+    total = sum(w.values())
+    return 1.0 if not total else sum(v for t, v in w.items() if term_in(t, text)) / total
+
+
+def _best_clause(part: QuestionInfo, ctx: Context) -> int | None:
+    scored = [(_clause_score(part, c, n, ctx), n) for n, c in ctx.clauses.items()
+              if _coverage(part, c.header() + c.text) >= MIN_TERM_COVERAGE]
+    scored = [x for x in scored if x[0] > 0]
+    return max(scored)[1] if scored else None
+
+
+def _clause_score(part: QuestionInfo, clause: Clause, n: int, ctx: Context) -> float:
+    cover = _coverage(part, clause.header() + clause.text)
+    score = cover + 0.2 / n
+    if part.docs:
+        score += 0.5 if clause.doc_id in part.docs else -0.5
+    if ctx.pinned == n:
+        score += 0.5
+    return score
+
+
+def _best_sentence(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[str, int] | None:
+    best: tuple[float, str, int] | None = None
+    for n, clause in ctx.clauses.items():
+        if part.docs and clause.doc_id not in part.docs:
+            continue
+        clause_cover = _coverage(part, clause.header() + clause.text)
+        if n == ctx.pinned:
+            clause_cover = max(clause_cover, MIN_TERM_COVERAGE)  # the clause the conversation is about
+        if clause_cover < MIN_TERM_COVERAGE:
+            continue
+        for sent in _candidates(clause):
+            s = _sentence_score(part, sent, clause_cover, n, ctx, used, clause.header() + clause.text)
+            if s is not None and (best is None or s > best[0]):
+                best = (s, sent, n)
+    if best is None:
+        return None
+    return _trim(best[1], part), best[2]
+
+
+def _candidates(clause: Clause) -> list[str]:
+    """Sentences (to 。) and their ；-separated pieces: a piece alone may lack the subject it continues."""
+    if clause.kind == KIND_TABLE_ROW:
+        return [clause.text]
+    out: list[str] = []
+    for full in re.findall(r"[^。！？\n]+[。！？]?", clause.text):
+        full = full.strip()
+        pieces = [p for p in split_sentences(full) if not is_heading_sentence(p)]
+        out.extend(pieces)
+        if len(pieces) > 1 and full not in out:
+            out.append(full)
+    return out
+
+
+def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, ctx: Context, used: int | None,
+                    clause_text: str = "") -> float | None:
+    cover = _coverage(part, sent)
+    has_qty = bool(_QUANTITY.search(sent))
+    if part.wants_money and not _MONEY.search(sent):
+        return None
+    if part.wants_number and not part.wants_time and not has_qty:
+        return None
+    if part.measure and not _states_measure(sent, part.measure):
+        return None
+    time_ok = True
+    if part.years or part.periods:
+        time_ok = _time_matches(part, sent)
+        if not time_ok and not _time_matches(part, clause_text):
+            return None  # neither the sentence nor its clause speaks of the year asked about
+    if cover == 0 and part.terms:
+        return None
+    score = cover + 0.5 * clause_cover + 0.15 / n
+    if has_qty and part.wants_number:
+        score += 0.2
+    if used is not None and n == used:
+        score += 0.3
+    if part.wants_units and _UNIT_WORDS.search(sent):
+        score += 0.2
+    if part.wants_time and _DATE.search(sent):
+        score += 0.4
+    if not time_ok:
+        score -= 0.4
+    return score
+
+
+def _states_measure(sent: str, measure: str) -> bool:
+    if measure in ("天", "日"):
+        return bool(re.search(r"[\d零一二两三四五六七八九十百]+(?:个工作)?[日天]", sent))
+    if measure in ("元", "万元"):
+        return bool(_MONEY.search(sent))
+    return bool(re.search(r"[\d零一二两三四五六七八九十百千万亿.]+\s*" + re.escape(measure), sent))
+
+
+_PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
+
+
+def _time_matches(part: QuestionInfo, sent: str) -> bool:
+    """The sentence speaks of the year or 五年规划 period asked about (2025 ↔ “十四五”)."""
+    for y in part.years:
+        if str(y) in sent or any(p in sent and y in r for p, r in _PERIODS.items()):
+            return True
+    for p in part.periods:
+        if p in sent or any(str(y) in sent for y in _PERIODS.get(p, ())):
+            return True
+    return False
+
+
+def _trim(sentence: str, part: QuestionInfo) -> str:
+    """Keep the comma-separated phrases that answer; the wording stays the document's own."""
+    if len(sentence) <= MAX_SENTENCE:
+        return sentence
+    end = sentence[-1] if sentence[-1] in "。；！？" else ""
+    body = sentence[:-1] if end else sentence
+    segs = [s for s in re.split(r"(?<=[，,；;])", body) if s]
+    if len(segs) == 1:
+        return sentence
+    scores = []
+    for s in segs:
+        v = _coverage(part, s) if part.terms else 0.0
+        if part.wants_number and _QUANTITY.search(s):
+            v += 0.5
+        if part.wants_money and _MONEY.search(s):
+            v += 1.0
+        if (part.wants_money or part.wants_units) and re.search(r"由.{0,20}(?:部门|机构|政府|机关)", s):
+            v += 0.6
+        if (part.years or part.periods) and _time_matches(part, s):
+            v += 0.3
+        scores.append(v)
+    i = max(range(len(segs)), key=lambda k: (scores[k], -k))
+    lo = hi = i
+    while True:  # grow towards neighbours that also answer, within the length budget
+        grown = False
+        for j in (lo - 1, hi + 1):
+            if 0 <= j < len(segs) and scores[j] > 0 and len("".join(segs[min(lo, j): max(hi, j) + 1])) <= MAX_SENTENCE:
+                lo, hi = min(lo, j), max(hi, j)
+                grown = True
+        if not grown:
+            break
+    if lo > 0 and re.match(r"^(?:到|至|截至)?\s*(?:19|20)\d{2}年|^“十[四五]五”", segs[0]) and segs[0] not in segs[lo:hi + 1]:
+        lead = segs[0]  # keep the sentence's time frame: 到2025年，…
+        return (lead + "".join(segs[lo:hi + 1])).rstrip("，,；;") + (end or "。")
+    return "".join(segs[lo:hi + 1]).rstrip("，,；;") + (end or "。")
+
+
+def _unit_sentence(clause: Clause) -> str | None:
+    if clause.kind == KIND_TABLE_ROW:
+        m = re.search(r"(?:牵头部门|责任单位|牵头单位|责任部门)：[^；]+", clause.text)
+        return m.group(0) + "。" if m else None
+    inner = trailing_parenthetical(clause.text)
+    if not clause.units or not inner:
+        return None
+    if re.match(r"^(?:责任单位|牵头单位|责任部门|牵头部门)[：:]", inner):
+        return inner + "。"
+    return "由" + inner + "。" if "负责" in inner else "责任单位：" + inner + "。"
+
+
+def _article_answer(part: QuestionInfo, ctx: Context) -> tuple[str, int] | Refusal:
+    from index.markers import int_to_cn
+
+    wanted = {f"第{int_to_cn(a)}条" for a in part.articles}
+    for n, clause in ctx.clauses.items():
+        if clause.label in wanted and (not part.docs or clause.doc_id in part.docs):
+            sents = split_sentences(clause.text)
+            if part.terms:
+                ranked = sorted(sents, key=lambda s: -_coverage(part, s))
+                chosen = [s for s in sents if s in ranked[:2]]
+            else:
+                chosen = sents[:2]
+            return _cite("".join(_trim(s, part) for s in chosen), n), n
+    return Refusal(f"{'、'.join(sorted(wanted))}")
+
+
+def _compare(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
+    lines, found = [], 0
+    for doc_id in info.docs:
+        name = ctx.doc_names.get(doc_id, doc_id)
+        scoped = analyze(info.text.replace("分别", ""), (doc_id,), ctx.aliases, ctx.in_corpus)
+        scoped = _inherit(scoped, info)
+        from dataclasses import replace
+
+        scoped = replace(scoped, docs=(doc_id,), compare=False)
+        result = _answer_part(scoped, ctx, None)
+        if isinstance(result, Refusal):
+            lines.append(f"{name}：{REFUSAL_PREFIX}相关规定。")
+        else:
+            found += 1
+            lines.append(f"{name}：{result[0]}")
+    if not found:
+        return _refusal_for(info)
+    return Draft("\n".join(lines), BACKEND)
+
+
+def _cite(sentence: str, n: int) -> str:
+    s = sentence.strip()
+    if s and s[-1] in "。；！？;!?":
+        return f"{s[:-1]}[{n}]。"
+    return f"{s}[{n}]。"
+
+
+def _refusal_for(part: QuestionInfo) -> Refusal:
+    topic = "、".join(part.terms[:3]) if part.terms else "该问题"
+    if part.years:
+        return Refusal(f"关于“{topic}”{'、'.join(str(y) for y in part.years)}年的规定")
+    if part.wants_money:
+        return Refusal(f"“{topic}”的具体金额")
+    if part.wants_number:
+        return Refusal(f"“{topic}”的具体数值")
+    return Refusal(f"关于“{topic}”的规定")

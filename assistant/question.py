@@ -1,0 +1,126 @@
+"""What a question asks: its intent, the documents and years it names, and its focus terms."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from typing import Callable
+
+from assistant.text import is_dictionary_word, words
+from index.markers import cn_to_int
+from index.synonyms import synonyms
+
+# Intent cues. A question may carry several (目标是多少？哪些部门负责？).
+_DEPT = re.compile(r"部门|单位|谁|牵头|负责|主管|责任|哪家|职责|归哪")
+_NUMBER = re.compile(r"多少|几[个座家项辆台条万千百%]?|比例|比重|百分之|多大|多高|多长|多久|上限|下限|数量|规模|面积|容量|金额|罚款|罚|补贴|目标")
+_MONEY = re.compile(r"多少钱|罚款|罚多少|罚金|补贴|补助|奖励多少|资金多少|每[千平个座户]|怎么罚|如何处罚|怎么处罚|怎样处罚|怎么处理|如何处理|怎么罚款")
+# 多少万吨 / 几个 / 多少平方米: the measure the answer must be stated in.
+_ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|辆|座|个|家|项|台|天|日|年|倍|元|万元)")
+_TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
+_COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
+_ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年)?(?!\d)")
+_YEAR_PHRASE = re.compile(r"(?:到|至|截至|在)?(?<!\d)(?:19|20)\d{2}年?(?:前|底|以前|之前)?")
+_PERIOD = re.compile(r"“?(十[一二三四五六七八九]五|十五五|十四五)”?")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号")
+# A place name: 2–4 characters that are not function words, then 新区/省/市/区/县, not followed by 政/委/域….
+_PLACE = re.compile(r"(?<![\u4e00-\u9fff])[^\W\d_要是这那没有的了在和会能被给把来去都还就又吗呢么哪谁啥怎何几多少该其此各每下上内外中些年天个对于与及或按由从向将]{2,4}?(?:新区|自治区|省|市|区|县)(?![划域级内外间政委属])")
+# Words ending in 区/市 that name no place.
+_NOT_PLACE = re.compile(r"(?:园区|城区|社区|示范区|片区|小区|景区|街区|保护区|功能区|先行区|实践区|集中区|核心区|郊区|市区|试点区|辖区|全区|本区|各区|该区|我区|全市|本市|各市|城市|超市|集市|股市|中心城区|新城区|开发区|工业区|农村地区|地区)$")
+
+QUESTION_WORDS = frozenset(
+    "多少 几 几个 哪些 哪个 哪家 什么 怎么 怎样 如何 是否 吗 呢 吧 请问 有没有 分别 各自 谁 何时 什么时候 哪一年 哪年 "
+    "是 的 了 和 与 及 对 在 要 会 能 有 都 又 还 就 把 被 给 由 从 按 按照 根据 其中 这 那 这项 该项 这条 该条 那么 那 呢 "
+    "一下 一些 相关 有关 关于 规定 规定了 要求 提出 明确 目标 任务 工作 方面 内容 情况 多 大 高 长 久 定 定了 打算 计划 需要 应当 应该 达到 "
+    "部门 单位 负责 牵头 主管 责任 机构 文件 方案 实施方案 条例 政策 措施 怎么办 办 做 做法 区别 不同 一样 相比 对比 比较 "
+    "本市 全市 全区 本区 各区 区 市 年 到 期间 时期 之前 以前 以后 现在 目前 今后 未来 如果 但 没 没有 又 怎么样 具体 主要 重点 是什么 "
+    "两个 几个 哪几个 哪几 各是 各为 分别是 一样 相同 有区别 区别 变化 开始 规划 打算 准备 想 得 可以 能不能 会不会 被 "
+    "谁来 来 去 过 上 下 里 中 内 后 前 时 时候 方面 几类 哪类 哪种 哪方面".split()
+)
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    wants_units: bool
+    wants_number: bool
+    wants_money: bool
+    wants_time: bool
+    compare: bool
+    years: tuple[int, ...]
+    periods: tuple[str, ...]  # 十四五 / 十五五
+    articles: tuple[int, ...]  # 第X条 numbers
+    doc_numbers: tuple[str, ...]  # 文号 the question names
+    places: tuple[str, ...]  # place names (X区/X市…) the question names
+    docs: tuple[str, ...]  # doc_ids the question names
+    terms: tuple[str, ...]  # focus terms: content words that a covering clause must mention
+    measure: str | None = None  # 万吨 in 多少万吨: the unit a number in the answer must carry
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Sub-questions of a multi-part question (split at ？)."""
+        ps = [p.strip() for p in re.split(r"[？?]", self.text) if p.strip()]
+        return tuple(ps) or (self.text,)
+
+
+def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliases: set[str] | frozenset[str] = frozenset(),
+            in_corpus: Callable[[str], bool] | None = None) -> QuestionInfo:
+    q = question.strip()
+    years = tuple(sorted({int(y) for y in _YEAR.findall(q)}))
+    periods = tuple(dict.fromkeys(p for p in _PERIOD.findall(q)))
+    articles = tuple(n for n in (cn_to_int(a) for a in _ARTICLE.findall(q)) if n)
+    numbers_doc = tuple(re.sub(r"\s+", "", m) for m in _DOC_NUMBER.findall(q))
+    places = tuple(find_places(q, doc_aliases))
+    stripped = q
+    for alias in sorted(doc_aliases, key=len, reverse=True):
+        stripped = stripped.replace(alias, " ")
+    for p in places:
+        stripped = stripped.replace(p, " ")
+    stripped = _ARTICLE.sub(" ", _YEAR_PHRASE.sub(" ", _PERIOD.sub(" ", _DOC_NUMBER.sub(" ", stripped))))
+    terms = []
+    for w in words(stripped):
+        w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
+        if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
+            continue
+        if len(w) == 2 and (w[0] in _FUNCTION_CHARS or w[1] in _FUNCTION_CHARS):
+            continue  # segmentation debris such as 内要 / 这是 / 方没
+        if re.fullmatch(r"[零一二两三四五六七八九十百千几第]+[个项类种条次家座]?", w):
+            continue  # 三个 / 两项: counts in the question, not its topic
+        if in_corpus is not None and not is_dictionary_word(w) and not in_corpus(w):
+            continue  # an unseen-word guess of the segmenter that no document uses
+        if w not in terms:
+            terms.append(w)
+    wants_units = bool(_DEPT.search(q))
+    return QuestionInfo(
+        text=q, wants_units=wants_units, wants_number=bool(_NUMBER.search(q)) and not (wants_units and "多少" not in q),
+        wants_money=bool(_MONEY.search(q)), wants_time=bool(_TIME.search(q)),
+        compare=len(doc_ids) >= 2, years=years, periods=periods, articles=articles,
+        doc_numbers=numbers_doc, places=places, docs=tuple(doc_ids), terms=tuple(terms),
+        measure=(m.group(1) if (m := _ASKED_MEASURE.search(q)) else None),
+    )
+
+
+_FUNCTION_CHARS = set("要是这那没有的了在和会能被给把来去都还就又吗呢么哪谁啥怎何几多少该其此各每")
+_PLACE_LEAD = re.compile(r"^[那在对和与的及把向从给让被将就于]+")
+
+
+def find_places(text: str, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Place names in `text`: known document places first, then X区/X市/X县 the corpus may not cover."""
+    found = [k for k in sorted(known, key=len, reverse=True) if k in text and _PLACE.fullmatch(k)]
+    found = [k for k in found if not any(k != o and k in o for o in found)]
+    for raw in _PLACE.findall(re.sub(r"[那在对和与的及把向从给让被将就于、，,：:（）()“”]", " ", text)):
+        p = _PLACE_LEAD.sub("", raw)
+        if len(p) < 2 or _NOT_PLACE.search(p) or any(k in p or p in k for k in found):
+            continue
+        found.append(p)
+    return found
+
+
+def term_in(term: str, text: str) -> bool:
+    """Does `text` mention `term`, itself, by a synonym, or (for longer terms) by most of its characters?"""
+    if term in text or any(s in text for s in synonyms(term)):
+        return True
+    if len(term) >= 3:
+        grams = [term[i: i + 2] for i in range(len(term) - 1)]
+        return sum(g in text for g in grams) / len(grams) >= 0.67
+    return False

@@ -1,0 +1,56 @@
+"""The Assistant: the one service object that the CLI, app.py and eval/ call."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from assistant.settings import Settings, load_settings
+from assistant.types import Answer
+from index.clause_index import ClauseIndex, Progress, RetrievalMode
+from index.models import Clause, DocumentMeta, Hit, IngestReport
+
+
+class Assistant:
+    """Owns the clause index (and, for answering, the answer backend)."""
+
+    def __init__(self, settings: Settings | None = None, **overrides: object) -> None:
+        self.settings = settings or load_settings(**overrides)
+        s = self.settings
+        self.index = ClauseIndex(
+            s.store, embed_model=s.embed_model, rerank_model=s.rerank_model, lexical_only=s.retrieval == "lexical",
+            max_chunk_chars=s.max_chunk_chars, rrf_k=s.rrf_k, candidates=s.candidates, rerank_top_n=s.rerank_top_n,
+        )
+
+    # ---- documents ----------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path] | None = None, progress: Progress | None = None) -> IngestReport:
+        return self.index.ingest(list(paths) if paths else [self.settings.corpus], progress)
+
+    def ensure_corpus(self, progress: Progress | None = None) -> IngestReport | None:
+        """Ingest the shipped corpus when the store is empty (first start)."""
+        if self.index.documents():
+            return None
+        return self.ingest(None, progress)
+
+    def remove(self, doc: str) -> DocumentMeta:
+        return self.index.remove(doc)
+
+    def documents(self) -> list[tuple[DocumentMeta, int]]:
+        return self.index.documents()
+
+    def clauses(self, doc: str) -> list[Clause]:
+        return self.index.clauses(doc)
+
+    def mode(self) -> RetrievalMode:
+        return self.index.mode()
+
+    # ---- retrieval ----------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, doc: str | Sequence[str] | None = None) -> list[Hit]:
+        return self.index.search(query, k or self.settings.top_k, doc)
+
+    # ---- answering ----------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[dict] | None = None, backend: str | None = None,
+            k: int | None = None) -> Answer:
+        """Condense → retrieve → answer → verify. Never raises for model faults: falls back to extractive."""
+        from assistant.answering import answer_question
+
+        return answer_question(self, question, history, backend or self.settings.backend, k or self.settings.top_k)

@@ -1,0 +1,50 @@
+"""User settings: environment variables (ASSISTANT_*), an optional .env file, then CLI flags."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = PROJECT_ROOT / "data" / "policies"
+DEFAULT_STORE = PROJECT_ROOT / "storage"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    store: Path = Field(DEFAULT_STORE, description="索引存储目录（Chroma + BM25 + 条款库）")
+    corpus: Path = Field(DEFAULT_CORPUS, description="首次启动时导入的默认文件目录")
+
+    embed_model: str = Field("BAAI/bge-small-zh-v1.5", description="bge 嵌入模型：hub id 或本地文件夹")
+    rerank_model: str | None = Field(None, description="可选的 bge 重排序模型（bge-reranker-base / bge-reranker-v2-m3）")
+    retrieval: Literal["auto", "lexical"] = Field(
+        "auto", description="auto：能加载嵌入模型时混合检索，否则仅关键词；lexical：始终仅关键词检索"
+    )
+    top_k: int = Field(5, ge=1, le=50, description="返回的条款数")
+    rrf_k: int = Field(60, ge=1, le=1000, description="倒数排名融合常数")
+    candidates: int = Field(50, ge=5, le=500, description="每路检索取回的候选数（融合/重排序之前）")
+    rerank_top_n: int = Field(20, ge=1, le=200, description="交给重排序模型的融合结果数")
+    max_chunk_chars: int = Field(420, ge=100, le=4000, description="超过嵌入窗口的条款按句切分的长度上限（字）")
+
+    backend: Literal["extractive", "openai", "transformers"] = Field("extractive", description="回答后端")
+    llm_base_url: str | None = Field(None, description="OpenAI 兼容接口地址，如 https://api.deepseek.com/v1")
+    llm_api_key: SecretStr | None = Field(None, description="OpenAI 兼容接口密钥")
+    llm_model: str | None = Field(None, description="OpenAI 兼容接口的模型名，如 deepseek-chat / qwen-plus")
+    llm_timeout: float = Field(60.0, gt=0, le=600, description="LLM 请求超时（秒）")
+    llm_max_retries: int = Field(1, ge=0, le=5, description="LLM 请求失败重试次数")
+    local_model: str | None = Field(None, description="transformers 本地对话模型：路径或 hub id（如 Qwen/Qwen2.5-7B-Instruct）")
+    max_new_tokens: int = Field(512, ge=16, le=4096, description="LLM 生成的最大 token 数")
+
+    host: str = Field("127.0.0.1", description="app 监听地址")
+    port: int = Field(7860, ge=1, le=65535, description="app 端口")
+    auth_user: str | None = Field(None, description="app 登录用户名（与 auth_password 同时设置时启用登录）")
+    auth_password: SecretStr | None = Field(None, description="app 登录密码")
+    max_upload_mb: int = Field(20, ge=1, le=200, description="上传文件大小上限（MB）")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from env/.env with explicit (non-None) overrides, e.g. from CLI flags."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

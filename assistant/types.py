@@ -1,0 +1,67 @@
+"""Typed values of the answering layer: citations, checked sentences, answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.models import Clause
+
+REFUSAL_PREFIX = "现有文件中未找到"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # the [n] marker in the answer
+    clause: Clause
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, **self.clause.to_json()}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # with its [n] markers
+    citations: tuple[int, ...]
+    supported: bool
+    reason: str | None = None  # why the guard rejected it
+
+    def to_json(self) -> dict[str, Any]:
+        d = {"text": self.text, "citations": list(self.citations), "supported": self.supported}
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    standalone_question: str
+    answer: str  # with [n] markers matching `citations`
+    citations: tuple[Citation, ...]
+    sentences: tuple[Sentence, ...]
+    refused: bool
+    backend: str
+    notice: str | None = None
+    related: tuple[Clause, ...] = field(default=())  # 可能相关 when refused
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.answer,
+            "citations": [c.to_json() for c in self.citations],
+            "refused": self.refused,
+            "sentences": [s.to_json() for s in self.sentences],
+            "backend": self.backend,
+            "notice": self.notice,
+            "related": [c.to_json() for c in self.related],
+        }
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A backend's answer before verification: text with [n] markers into the numbered context."""
+
+    text: str
+    backend: str
+    notice: str | None = None
