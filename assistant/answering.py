@@ -28,7 +28,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
     if backend != "extractive" and history:
         from assistant.backends import llm_condense
 
-        cond = llm_condense(assistant, question, history, cond)
+        cond = llm_condense(assistant, backend, question, history, cond)
     mentions = idx.mentions(cond.question)
     docs = list(dict.fromkeys(d for _, ids in mentions for d in ids))
     info = analyze(cond.question, docs, places, idx.corpus_has)

@@ -19,6 +19,9 @@ EPILOG = """示例 / examples:
   python -m assistant search "嘉定区新增光伏装机目标" -k 5
   python -m assistant search "第十八条" --doc 上海市环境保护条例 --json
   python -m assistant remove 普陀区碳达峰实施方案
+  python -m assistant ask "嘉定区到2025年新增光伏装机目标是多少？哪些部门负责？"
+  python -m assistant ask "那青浦区呢？" --history history.json --json
+  python -m assistant chat --backend openai        # 需设置 ASSISTANT_LLM_BASE_URL / _MODEL / _API_KEY
 """
 
 
@@ -50,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("remove", parents=[common], help="从索引中删除一个文件")
     s.add_argument("doc", metavar="DOC")
+
+    answer = argparse.ArgumentParser(add_help=False)
+    answer.add_argument("--backend", choices=["extractive", "openai", "transformers"],
+                        help="回答后端（默认 extractive，或环境变量 ASSISTANT_BACKEND）")
+    answer.add_argument("-k", type=int, default=None, help="检索的条款数（默认 5）")
+
+    s = sub.add_parser("ask", parents=[common, answer], help="提问，回答带条款引用")
+    s.add_argument("question", metavar="QUESTION")
+    s.add_argument("--history", metavar="FILE", help='多轮对话历史：JSON 列表 [{"role": "user"|"assistant", "content": ...}]')
+    s.add_argument("--json", action="store_true")
+
+    sub.add_parser("chat", parents=[common, answer], help="在终端中多轮问答（输入 /exit 退出，/clear 清空历史）")
     return p
 
 
@@ -64,6 +79,8 @@ def _assistant(args: argparse.Namespace):
 
 
 def _announce_mode(assistant) -> None:
+    if assistant.settings.retrieval == "lexical":
+        return  # asked for; nothing to explain
     mode = assistant.mode()
     if not mode.dense and mode.reason:
         _say(f"提示：{mode.label}。{mode.reason}")
@@ -153,7 +170,73 @@ def cmd_remove(args, assistant) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
+def _print_answer(ans) -> None:
+    if ans.notice:
+        print(f"提示：{ans.notice}")
+    print(ans.answer)
+    for c in ans.citations:
+        print(f"  [{c.n}] {c.clause.citation}")
+    for s in ans.sentences:
+        if not s.supported:
+            print(f"  ⚠ 未通过核查：{s.text}（{s.reason}）")
+
+
+def _load_history(path: str | None) -> list[dict]:
+    if not path:
+        return []
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise HistoryError(f"无法读取对话历史 {path}（{e}）；需要 JSON 列表，如 [{{\"role\": \"user\", \"content\": \"…\"}}]") from e
+    if not isinstance(data, list) or not all(isinstance(t, dict) and t.get("role") in ("user", "assistant")
+                                             and isinstance(t.get("content"), str) for t in data):
+        raise HistoryError(f"对话历史 {path} 格式不对：需要 JSON 列表，每项为 {{\"role\": \"user\"|\"assistant\", \"content\": 文本}}")
+    return data
+
+
+class HistoryError(ValueError):
+    pass
+
+
+def cmd_ask(args, assistant) -> int:
+    _announce_mode(assistant)
+    ans = assistant.ask(args.question, _load_history(args.history), backend=args.backend, k=args.k)
+    if args.json:
+        print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(ans)
+    return EXIT_OK
+
+
+def cmd_chat(args, assistant) -> int:
+    _announce_mode(assistant)
+    backend = args.backend or assistant.settings.backend
+    print(f"政策条款问答（{assistant.mode().label}，回答方式：{backend}）。输入问题回车；/clear 清空对话，/exit 退出。")
+    history: list[dict] = []
+    while True:
+        try:
+            q = input("问> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return EXIT_OK
+        if not q:
+            continue
+        if q in ("/exit", "/quit", "exit", "quit"):
+            return EXIT_OK
+        if q == "/clear":
+            history = []
+            print("已清空对话。")
+            continue
+        ans = assistant.ask(q, history, backend=backend, k=args.k)
+        if ans.standalone_question != q:
+            print(f"（理解为：{ans.standalone_question}）")
+        _print_answer(ans)
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.answer}]
+
+
+COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         assistant = _assistant(args)
         return COMMANDS[args.command](args, assistant)
     except UnknownDocument as e:
+        _say(f"错误：{e}")
+        return EXIT_USAGE
+    except HistoryError as e:
         _say(f"错误：{e}")
         return EXIT_USAGE
     except StoreCorrupt as e:

@@ -35,7 +35,9 @@ class Refusal:
 
     @property
     def text(self) -> str:
-        return f"{REFUSAL_PREFIX}{self.subject}。"
+        from assistant.prompts import refusal_text
+
+        return refusal_text(self.subject)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def _inherit(part: QuestionInfo, whole: QuestionInfo) -> QuestionInfo:
     """A sub-question (哪些部门负责？) keeps the whole question's documents, years and, if it has none, terms."""
     from dataclasses import replace
 
-    return replace(part, docs=whole.docs, years=part.years or whole.years, periods=part.periods or whole.periods,
+    return replace(part, docs=whole.docs, places=part.places or whole.places, years=part.years or whole.years, periods=part.periods or whole.periods,
                    terms=part.terms if part.terms or part.wants_units else whole.terms)
 
 
@@ -178,9 +180,18 @@ def _coverage(part: QuestionInfo, text: str) -> float:
     return 1.0 if not total else sum(v for t, v in w.items() if term_in(t, text)) / total
 
 
+def _eligible(part: QuestionInfo, clause: Clause, ctx: Context) -> bool:
+    """A place the question names that no document is about must be named by the clause itself."""
+    for place in part.places:
+        is_doc_place = any(place in k or k in place for k in ctx.known_places)
+        if not is_doc_place and place not in clause.text:
+            return False
+    return not part.docs or clause.doc_id in part.docs
+
+
 def _best_clause(part: QuestionInfo, ctx: Context) -> int | None:
     scored = [(_clause_score(part, c, n, ctx), n) for n, c in ctx.clauses.items()
-              if _coverage(part, c.header() + c.text) >= MIN_TERM_COVERAGE]
+              if _eligible(part, c, ctx) and _coverage(part, c.header() + c.text) >= MIN_TERM_COVERAGE]
     scored = [x for x in scored if x[0] > 0]
     return max(scored)[1] if scored else None
 
@@ -198,7 +209,7 @@ def _clause_score(part: QuestionInfo, clause: Clause, n: int, ctx: Context) -> f
 def _best_sentence(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[str, int] | None:
     best: tuple[float, str, int] | None = None
     for n, clause in ctx.clauses.items():
-        if part.docs and clause.doc_id not in part.docs:
+        if not _eligible(part, clause, ctx):
             continue
         clause_cover = _coverage(part, clause.header() + clause.text)
         if n == ctx.pinned:
@@ -374,7 +385,7 @@ def _cite(sentence: str, n: int) -> str:
 
 
 def _refusal_for(part: QuestionInfo) -> Refusal:
-    topic = "、".join(part.terms[:3]) if part.terms else "该问题"
+    topic = "、".join((list(part.places) + list(part.terms))[:3]) if part.terms or part.places else "该问题"
     if part.years:
         return Refusal(f"关于“{topic}”{'、'.join(str(y) for y in part.years)}年的规定")
     if part.wants_money:

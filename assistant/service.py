@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
@@ -54,3 +54,10 @@ class Assistant:
         from assistant.answering import answer_question
 
         return answer_question(self, question, history, backend or self.settings.backend, k or self.settings.top_k)
+
+    def ask_stream(self, question: str, history: Sequence[dict] | None = None, backend: str | None = None,
+                   k: int | None = None) -> Iterator[str | Answer]:
+        """Partial text while an LLM streams, then the verified Answer (which may differ: the guard edits)."""
+        from assistant.answering import stream_answer
+
+        yield from stream_answer(self, question, history, backend or self.settings.backend, k or self.settings.top_k)
