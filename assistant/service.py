@@ -61,3 +61,31 @@ class Assistant:
         from assistant.answering import stream_answer
 
         yield from stream_answer(self, question, history, backend or self.settings.backend, k or self.settings.top_k)
+
+    # ---- drafting lookup and uploads ----------------------------------------------------
+    def lookup(self, query: str, doc: str | None = None, k: int = 10) -> tuple[list[tuple[Clause, float | None]], bool]:
+        """Exact reference (嘉定 二（一）1 / 第十八条 …) → those clauses; else ranked search with scores."""
+        exact = self.index.lookup(query, doc)
+        if exact:
+            return [(c, None) for c in exact], True
+        return [(h.clause, h.score) for h in self.index.search(query, k, doc)], False
+
+    def neighbours(self, clause_id: str, n: int = 1) -> list[Clause]:
+        return self.index.neighbours(clause_id, n)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return Path(self.settings.store) / "uploads"
+
+    def add_files(self, files: Iterable[tuple[str, str]], progress: Progress | None = None) -> tuple[IngestReport | None, list[str]]:
+        """Store uploaded (temp_path, original_name) files safely and ingest them; returns the report and rejections."""
+        from assistant.uploads import UploadRejected, store_upload
+
+        stored, rejected = [], []
+        for src, name in files:
+            try:
+                stored.append(store_upload(src, name, self.uploads_dir, self.settings.max_upload_mb))
+            except UploadRejected as e:
+                rejected.append(str(e))
+        report = self.ingest(stored, progress) if stored else None
+        return report, rejected

@@ -237,6 +237,22 @@ class ClauseIndex:
             self._vocab_gen = snap.generation
         return self._vocab
 
+    def lookup(self, reference: str, doc: str | None = None) -> list[Clause]:
+        """Clauses a formal reference names: 嘉定 二（一）1 / 环境保护条例 第十八条 / 第18条 (within `doc`) / 附件1 第12项."""
+        snap = self._snap
+        text = reference.strip()
+        if doc:
+            doc_ids = [self.resolve_doc(doc).doc_id]
+        else:
+            found = self.mentions(text)
+            doc_ids = list(dict.fromkeys(d for _, ids in found for d in ids)) or list(snap.docs)
+            for alias, _ in found:
+                text = text.replace(alias, " ")
+        key = label_key(text)
+        if not key:
+            return []
+        return [snap.clauses[c] for d in doc_ids for c in snap.by_doc[d] if label_key(snap.clauses[c].label) == key]
+
     def find_quote(self, quote: str) -> Clause | None:
         """The clause whose text contains `quote` (or its longest phrase): how a follow-up finds what was cited."""
         phrases = sorted((p for p in re.split(r"[，。；、]", quote) if len(p) >= 4), key=len, reverse=True)
@@ -463,6 +479,20 @@ def doc_aliases(title: str) -> set[str]:
             if len(short) >= 4 and short != topic:
                 aliases.add(short + "条例" if topic.endswith("条例") else short)
     return {a for a in aliases if len(a) >= 2}
+
+
+_LABEL_NOISE = re.compile(r"[\s、.．。，,:：《》]|实施方案|方案|条例")
+_AR_ARTICLE = re.compile(r"第(\d{1,3})([条章节])")
+
+
+def label_key(text: str) -> str:
+    """A label in comparable form: 二、（一）1. → 二（一）1, (一) → （一）, 第18条 → 第十八条."""
+    from index.markers import int_to_cn
+
+    t = _AR_ARTICLE.sub(lambda m: f"第{int_to_cn(int(m.group(1)))}{m.group(2)}", text)
+    t = t.replace("(", "（").replace(")", "）")
+    t = _LABEL_NOISE.sub("", t)
+    return t if re.search(r"[一二三四五六七八九十\d]", t) and len(t) <= 24 else ""
 
 
 def _dedupe(ranked: list[tuple[str, float]], snap: _Snapshot) -> list[tuple[str, float]]:
