@@ -1,0 +1,211 @@
+"""Lexical (BM25) index of chunks: jieba words plus CJK character bigrams, scored by bm25s.
+
+Lives beside Chroma (local Chroma has no sparse index). Saved as bm25s's own files plus a JSON
+that maps row numbers back to chunk and clause ids.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable, Iterable
+
+from index.models import Chunk
+
+# Bump when tokenize() changes: an index built with other tokens silently stops matching.
+TOKENIZER_VERSION = "jieba-search+cjk-bigram/1"
+FORMAT_VERSION = 1
+META_FILE = "chunks.json"
+# Anserini's defaults. On 50 paraphrased questions over the six bundled policies (~220-char
+# chunks) they beat Lucene's k1=1.2, b=0.75: MRR 0.896 vs 0.850, hit@1 0.84 vs 0.76.
+BM25_K1 = 0.9
+BM25_B = 0.4
+BM25_METHOD = "lucene"
+BIGRAM_PREFIX = "#"  # bigrams live in their own namespace, so a two-character word matching both counts twice
+
+STOPWORDS = frozenset(
+    """
+    的 地 得 了 着 过 和 与 及 以及 或 或者 等 是 在 于 对 为 把 被 由 从 将 其 该 这 那 之 也 都 而 并
+    哪些 哪个 哪 什么 多少 几 如何 怎么 怎样 怎么样 吗 呢 吧 啊 么 请问 请 一下 有关 关于 有没有 是否 能否 可以 要 会
+    我 我们 你 你们 他们 它 本 个
+    """.split()
+)
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAS_WORD_CHAR = re.compile(r"[^\W_]")  # letters/digits of any script; anything else is punctuation
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+logger = logging.getLogger(__name__)
+
+
+class IndexOutdated(RuntimeError):
+    """The saved BM25 index was built by another tokenizer or format; str(e) says to rebuild it."""
+
+
+def _jieba():
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        with _jieba_lock:
+            if not _jieba_ready:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba_ready = True
+    return jieba
+
+
+def _cjk_bigrams(text: str) -> list[str]:
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        if len(run) == 1:
+            continue  # single characters are covered by jieba's word tokens
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Index/query tokens: jieba search-mode words (lowercased, no punctuation/stopwords) + CJK bigrams.
+
+    Search mode also emits the sub-words of long compounds (新能源公交车 → 新能源 / 公交 / 公交车 ...),
+    and bigrams let paraphrases that jieba segments differently still share terms. Measured on 50
+    paraphrased questions (k1=0.9, b=0.4): MRR lcut 0.716, lcut_for_search 0.850, lcut + bigrams
+    0.833, lcut_for_search + bigrams 0.896 (hit@1 0.56 / 0.76 / 0.74 / 0.84).
+    """
+    if not text:
+        return []
+    jieba = _jieba()
+    words = []
+    for w in jieba.lcut_for_search(text):
+        w = w.strip().lower().rstrip("%％")  # "96%" in a clause, "96" in a question
+        if w and w not in STOPWORDS and _HAS_WORD_CHAR.search(w):
+            words.append(w)
+    bigrams = [BIGRAM_PREFIX + b for b in _cjk_bigrams(text) if b not in STOPWORDS]
+    return words + bigrams
+
+
+def _write_json_atomic(path: Path, data: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class BM25Store:
+    """BM25 over Chunk.index_text; search returns (chunk_id, score) best first."""
+
+    def __init__(self, retriever: object | None, chunk_ids: list[str], clause_ids: list[str]) -> None:
+        if len(chunk_ids) != len(clause_ids):
+            raise ValueError("chunk_ids and clause_ids differ in length")
+        self._retriever = retriever  # None for an empty corpus: bm25s can't index zero documents
+        self.chunk_ids = list(chunk_ids)
+        self.clause_ids = list(clause_ids)
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    def words(self) -> frozenset[str]:
+        """The indexed word tokens (jieba words, not bigrams): what the corpus can be asked about."""
+        if self._retriever is None:
+            return frozenset()
+        return frozenset(t for t in self._retriever.vocab_dict if t and not t.startswith(BIGRAM_PREFIX))
+
+    def __repr__(self) -> str:
+        return f"BM25Store(chunks={len(self)})"
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk]) -> "BM25Store":
+        chunks = list(chunks)
+        if not chunks:
+            return cls(None, [], [])
+        import bm25s
+
+        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B, method=BM25_METHOD)
+        retriever.index([tokenize(c.index_text) for c in chunks], show_progress=False)
+        return cls(retriever, [c.chunk_id for c in chunks], [c.clause_id for c in chunks])
+
+    def save(self, dir: Path) -> None:
+        """Write the index to `dir`, replacing what was there only once the new one is complete."""
+        dir = Path(dir)
+        dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=dir.name + ".tmp-", dir=dir.parent))
+        try:
+            if self._retriever is not None:
+                self._retriever.save(str(tmp), show_progress=False)
+            meta = {
+                "format": FORMAT_VERSION,
+                "tokenizer": TOKENIZER_VERSION,
+                "chunk_ids": self.chunk_ids,
+                "clause_ids": self.clause_ids,
+            }
+            _write_json_atomic(tmp / META_FILE, meta)
+            old = None
+            if dir.exists():
+                old = Path(tempfile.mkdtemp(prefix=dir.name + ".old-", dir=dir.parent))
+                os.replace(dir, old / "index")  # a non-empty directory can't be os.replace'd onto
+            try:
+                os.replace(tmp, dir)
+            except OSError:
+                if old is not None:
+                    os.replace(old / "index", dir)
+                raise
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, dir: Path) -> "BM25Store":
+        dir = Path(dir)
+        meta_path = dir / META_FILE
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"{dir} 中没有 BM25 索引（缺少 {META_FILE}），请先运行 ingest 建立索引")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION or meta.get("tokenizer") != TOKENIZER_VERSION:
+            raise IndexOutdated(
+                f"{dir} 中的 BM25 索引由旧版程序生成（分词器 {meta.get('tokenizer')}，当前 {TOKENIZER_VERSION}），请重新运行 ingest 重建索引"
+            )
+        chunk_ids, clause_ids = meta["chunk_ids"], meta["clause_ids"]
+        if not chunk_ids:
+            return cls(None, [], [])
+        import bm25s
+
+        retriever = bm25s.BM25.load(str(dir), load_corpus=False, mmap=False, show_progress=False)
+        n = int(retriever.scores["num_docs"])
+        if n != len(chunk_ids):
+            raise IndexOutdated(f"{dir} 中的 BM25 索引不完整（{n} 行，{len(chunk_ids)} 个 chunk），请重新运行 ingest 重建索引")
+        return cls(retriever, chunk_ids, clause_ids)
+
+    def search(self, query: str, k: int, allowed: Callable[[str], bool] | None = None) -> list[tuple[str, float]]:
+        """Top k (chunk_id, score > 0), best first; `allowed(clause_id)` filters before the cut, so filters still get k."""
+        if self._retriever is None or k <= 0:
+            return []
+        import numpy as np
+
+        vocab = self._retriever.vocab_dict
+        tokens = [t for t in dict.fromkeys(tokenize(query)) if t in vocab]
+        if not tokens:
+            return []
+        scores = np.asarray(self._retriever.get_scores(tokens), dtype=np.float64)
+        rows = np.flatnonzero(scores > 0)
+        if allowed is not None:
+            verdict: dict[str, bool] = {}
+            keep = []
+            for r in rows.tolist():
+                cid = self.clause_ids[r]
+                if cid not in verdict:
+                    verdict[cid] = bool(allowed(cid))
+                if verdict[cid]:
+                    keep.append(r)
+            rows = np.asarray(keep, dtype=np.int64)
+        if rows.size == 0:
+            return []
+        # Stable sort on rows in index order: equal scores keep document order.
+        order = rows[np.argsort(-scores[rows], kind="stable")][:k]
+        return [(self.chunk_ids[r], float(scores[r])) for r in order.tolist()]
