@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from assistant.condense import Condensed, cited_sentence, condense
@@ -69,6 +70,9 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
         clauses.extend(h.clause for h in idx.search(cond.question, k))
     if info.wants_money or info.wants_units:
         clauses.extend(_penalties_for(idx, clauses[:k]))
+    if re.search(r"文号|字号|发文|印发", info.text):  # the issuing notice holds the document's metadata
+        for d in info.docs or {c.doc_id for c in clauses[:1]}:
+            clauses.extend(c for c in idx.clauses(d) if c.kind == "preamble")
     seen: set[str] = set()
     unique = [c for c in clauses if not (c.clause_id in seen or seen.add(c.clause_id))]
     return unique, pinned

@@ -21,7 +21,8 @@ from index.units import trailing_parenthetical
 BACKEND = "extractive"
 MAX_SENTENCE = 90  # characters; longer sentences are trimmed to the phrases that answer
 MIN_TERM_COVERAGE = 0.6  # share of the question's known focus terms the chosen clause must mention
-MIN_KNOWN_SHARE = 0.5  # share of a question's terms that must be words the corpus uses
+MIN_KNOWN_SHARE = 0.38  # share of a question's terms that must be words the corpus uses
+_META = re.compile(r"文号|发文字号|字号|发文机关|印发单位|发文单位|哪个部门印发|什么时候印发|印发日期|发布日期|哪天印发")
 # A stated quantity: any number that isn't a calendar year, a percentage, or a Chinese-numeral amount.
 _QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年)")
 _MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
@@ -54,6 +55,9 @@ class Context:
 
 
 def compose(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
+    meta = _meta_answer(info, ctx)
+    if meta:
+        return meta
     refusal = _scope_refusal(info, ctx)
     if refusal:
         return refusal
@@ -75,6 +79,21 @@ def compose(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
         if sentence not in parts:
             parts.append(sentence)
     return Draft("".join(parts), BACKEND)
+
+
+def _meta_answer(info: QuestionInfo, ctx: Context) -> Draft | None:
+    """文号 / 发文机关 / 印发日期 questions are answered from the notice that issued the document."""
+    if not _META.search(info.text):
+        return None
+    for n, c in ctx.clauses.items():
+        if c.kind == "preamble" and (not info.docs or c.doc_id in info.docs) and c.doc_number and c.doc_number in c.text:
+            lines = [_cite(f"《{c.doc_title}》的文号为{c.doc_number}", n)]
+            for sent in split_sentences(c.text):
+                if "拟定" in sent or "起草" in sent or "制定" in sent:
+                    lines.append(_cite(_trim(sent, info), n))
+                    break
+            return Draft("".join(lines), BACKEND)
+    return None
 
 
 def _inherit(part: QuestionInfo, whole: QuestionInfo) -> QuestionInfo:

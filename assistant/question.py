@@ -12,10 +12,11 @@ from index.synonyms import synonyms
 
 # Intent cues. A question may carry several (目标是多少？哪些部门负责？).
 _DEPT = re.compile(r"部门|单位|谁|牵头|负责|主管|责任|哪家|职责|归哪")
-_NUMBER = re.compile(r"多少|几[个座家项辆台条万千百%]?|比例|比重|百分之|多大|多高|多长|多久|上限|下限|数量|规模|面积|容量|金额|罚款|罚|补贴|目标")
+_NUMBER = re.compile(r"多少|几[个座家项辆台条万千百%]?|比例|比重|百分之|多大|多高|多长|多久|上限|下限|数量|规模|面积|容量|金额")
 _MONEY = re.compile(r"多少钱|罚款|罚多少|罚金|补贴|补助|奖励多少|资金多少|每[千平个座户]|怎么罚|如何处罚|怎么处罚|怎样处罚|怎么处理|如何处理|怎么罚款")
 # 多少万吨 / 几个 / 多少平方米: the measure the answer must be stated in.
-_ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|辆|座|个|家|项|台|天|日|年|倍|元|万元)")
+# (Classifiers such as 个/座/辆 are interchangeable in documents, so only units of measure count.)
+_ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元)")
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
 _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
