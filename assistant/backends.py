@@ -122,7 +122,9 @@ _cache_lock = threading.Lock()
 def get_backend(name: str, settings: "Settings") -> LLMBackend:
     if name not in _BACKENDS:
         raise BackendError(f"未知的回答后端 {name}，可选 extractive / openai / transformers")
-    key = (name, settings.llm_base_url, settings.llm_model, settings.local_model)
+    secret = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    key = (name, settings.llm_base_url, settings.llm_model, settings.local_model, secret, settings.llm_timeout,
+           settings.llm_max_retries, settings.max_new_tokens)
     with _cache_lock:
         if key not in _cache:
             _cache[key] = _BACKENDS[name](settings)

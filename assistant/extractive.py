@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from assistant.question import QuestionInfo, analyze, term_in
+from assistant.question import QuestionInfo, analyze, term_in, term_score
 from assistant.text import is_heading_sentence, numbers, split_sentences
 from assistant.types import REFUSAL_PREFIX, Draft
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
@@ -196,7 +196,7 @@ def _weights(part: QuestionInfo) -> dict[str, float]:
 def _coverage(part: QuestionInfo, text: str) -> float:
     w = _weights(part)
     total = sum(w.values())
-    return 1.0 if not total else sum(v for t, v in w.items() if term_in(t, text)) / total
+    return 1.0 if not total else sum(v * term_score(t, text) for t, v in w.items()) / total
 
 
 def _eligible(part: QuestionInfo, clause: Clause, ctx: Context) -> bool:
@@ -268,6 +268,8 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
         return None
     if part.measure and not _states_measure(sent, part.measure):
         return None
+    if part.counted and not term_in(part.counted, sent):
+        return None  # 几座核电站 is not answered by a count of charging piles
     time_ok = True
     if part.years or part.periods:
         time_ok = _time_matches(part, sent)
@@ -298,6 +300,7 @@ def _states_measure(sent: str, measure: str) -> bool:
 
 
 _PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
+_TIME_LEAD = re.compile(r"(?:到|至|在|截至)?(?:“?十[四五]五”?(?:期间|时期|末)?|(?:19|20)\d{2}年(?:前|底|以前)?)[，,]")
 
 
 def _time_matches(part: QuestionInfo, sent: str) -> bool:
@@ -323,8 +326,8 @@ def _trim(sentence: str, part: QuestionInfo) -> str:
     scores = []
     for s in segs:
         v = _coverage(part, s) if part.terms else 0.0
-        if part.wants_number and _QUANTITY.search(s):
-            v += 0.5
+        if _QUANTITY.search(s):
+            v += 0.5 if part.wants_number else 0.2
         if part.wants_money and _MONEY.search(s):
             v += 1.0
         if (part.wants_money or part.wants_units) and re.search(r"由.{0,20}(?:部门|机构|政府|机关)", s):
@@ -334,6 +337,8 @@ def _trim(sentence: str, part: QuestionInfo) -> str:
         scores.append(v)
     i = max(range(len(segs)), key=lambda k: (scores[k], -k))
     lo = hi = i
+    while lo > 0 and _TIME_LEAD.fullmatch(segs[lo - 1].strip()) and _time_matches(part, segs[lo - 1]):
+        lo -= 1  # “十五五”期间，… : keep the time phrase that introduces the answer
     while True:  # grow towards neighbours that also answer, within the length budget
         grown = False
         for j in (lo - 1, hi + 1):
@@ -372,7 +377,7 @@ def _article_answer(part: QuestionInfo, ctx: Context) -> tuple[str, int] | Refus
                 chosen = [s for s in sents if s in ranked[:2]]
             else:
                 chosen = sents[:2]
-            return _cite("".join(_trim(s, part) for s in chosen), n), n
+            return "".join(_cite(_trim(s, part), n) for s in chosen), n
     return Refusal(f"{'、'.join(sorted(wanted))}")
 
 
@@ -404,7 +409,8 @@ def _cite(sentence: str, n: int) -> str:
 
 
 def _refusal_for(part: QuestionInfo) -> Refusal:
-    topic = "、".join((list(part.places) + list(part.terms))[:3]) if part.terms or part.places else "该问题"
+    named = list(part.places) + ([part.counted] if part.counted else []) + [t for t in part.terms if t != part.counted]
+    topic = "、".join(named[:3]) if named else "该问题"
     if part.years:
         return Refusal(f"关于“{topic}”{'、'.join(str(y) for y in part.years)}年的规定")
     if part.wants_money:

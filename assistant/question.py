@@ -56,6 +56,7 @@ class QuestionInfo:
     docs: tuple[str, ...]  # doc_ids the question names
     terms: tuple[str, ...]  # focus terms: content words that a covering clause must mention
     measure: str | None = None  # 万吨 in 多少万吨: the unit a number in the answer must carry
+    counted: str | None = None  # 核电站 in 几座核电站: what the number in the answer must count
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -79,7 +80,7 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         stripped = stripped.replace(p, " ")
     stripped = _ARTICLE.sub(" ", _YEAR_PHRASE.sub(" ", _PERIOD.sub(" ", _DOC_NUMBER.sub(" ", stripped))))
     terms = []
-    for w in words(stripped):
+    for w in _merged(words(stripped), in_corpus):
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
         if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
             continue
@@ -98,11 +99,41 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         compare=len(doc_ids) >= 2, years=years, periods=periods, articles=articles,
         doc_numbers=numbers_doc, places=places, docs=tuple(doc_ids), terms=tuple(terms),
         measure=(m.group(1) if (m := _ASKED_MEASURE.search(q)) else None),
+        counted=_counted(q),
     )
 
 
+_COUNTED = re.compile(r"(?<!哪)(?:几|多少)(?:个|座|家|项|辆|台|条|所|处|批)([\u4e00-\u9fff]{2,8})")
+
+
+def _counted(q: str) -> str | None:
+    """The head noun of what 几座X / 多少个X counts (村级公园 → 公园; a compound's head is its last word)."""
+    m = _COUNTED.search(q)
+    if not m:
+        return None
+    phrase: list[str] = []
+    for w in words(m.group(1)):
+        if len(w) < 2 or w in QUESTION_WORDS:
+            break
+        phrase.append(w)
+    return phrase[-1] if phrase else None
+
+
+_PARTICLES = set("的地得在比用以为与及或和对等从向把被按将给让所之而且并但就也都")
 _FUNCTION_CHARS = set("要是这那没有的了在和会能被给把来去都还就又吗呢么哪谁啥怎何几多少该其此各每")
 _PLACE_LEAD = re.compile(r"^[那在对和与的及把向从给让被将就于]+")
+
+
+def _merged(ws: tuple[str, ...], in_corpus: Callable[[str], bool] | None) -> list[str]:
+    """Rejoin a word the segmenter split off a one-character tail (充电 + 桩) when documents use the whole (充电桩)."""
+    out: list[str] = []
+    for w in ws:
+        if (out and len(w) == 1 and w not in _FUNCTION_CHARS and w not in _PARTICLES and len(out[-1]) >= 2
+                and (synonyms(out[-1] + w) or (in_corpus and in_corpus(out[-1] + w)))):
+            out[-1] += w
+        else:
+            out.append(w)
+    return out
 
 
 def find_places(text: str, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -117,11 +148,19 @@ def find_places(text: str, known: set[str] | frozenset[str] = frozenset()) -> li
     return found
 
 
-def term_in(term: str, text: str) -> bool:
-    """Does `text` mention `term`, itself, by a synonym, or (for longer terms) by most of its characters?"""
-    if term in text or any(s in text for s in synonyms(term)):
-        return True
+def term_score(term: str, text: str) -> float:
+    """How well `text` mentions `term`: 1 literally, 0.8 by a synonym, 0.7 by most of its characters, else 0."""
+    if term in text:
+        return 1.0
+    if any(s in text for s in synonyms(term)):
+        return 0.8
     if len(term) >= 3:
         grams = [term[i: i + 2] for i in range(len(term) - 1)]
-        return sum(g in text for g in grams) / len(grams) >= 0.67
-    return False
+        if sum(g in text for g in grams) / len(grams) >= 0.67:
+            return 0.7
+    return 0.0
+
+
+def term_in(term: str, text: str) -> bool:
+    """Does `text` mention `term`, itself, by a synonym, or (for longer terms) by most of its characters?"""
+    return term_score(term, text) > 0

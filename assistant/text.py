@@ -15,7 +15,7 @@ _MEASURE = (
     "个|家|项|座|辆|台|条|款|次|年|月|日|天|倍|元|公里|千米|平方米|平方公里|亩|公顷|吨|千瓦|兆瓦|工作日|小时|分钟|人|所|处|套|户|栋|周|季度|届|批次|分贝|毫克|立方米|标准"
 )
 _AR_NUM = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?")
-_CN_NUM = re.compile(rf"(?:百分之)?[零〇一二两三四五六七八九十百千万亿]+(?=(?:{_MEASURE}|%|％|以上|以下|以内))|百分之[零〇一二两三四五六七八九十百千]+|第[零〇一二两三四五六七八九十百千]+(?=[条款项章节])")
+_CN_NUM = re.compile(rf"(?:百分之)?[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*(?=(?:{_MEASURE}|%|％|以上|以下|以内))|百分之[零〇一二两三四五六七八九十百千]+|第[零〇一二两三四五六七八九十百千]+(?=[条款项章节])")
 MARKER_RE = re.compile(r"\[(\d{1,2})\]")
 
 
@@ -53,29 +53,32 @@ def cn_number(s: str) -> float | None:
     return total + section + digit
 
 
-def numbers(text: str) -> set[float]:
-    """Every number a text states, normalised: 29.4万 → 294000 (also 29.4), 十万元 → 100000, 第十八条 → 18."""
+def numbers(text: str, *, lenient: bool = True) -> set[float]:
+    """Every number a text states, normalised: 29.4万 → 294000, 十万元 → 100000, 第十八条 → 18.
+
+    `lenient` (for source text) also keeps the mantissa of a 万/亿 amount (29.4), so a sentence
+    may quote either form; a sentence's own numbers are taken strictly (see `stated_numbers`).
+    """
     out: set[float] = set()
     for m in _AR_NUM.finditer(text):
         v = float(m.group(1))
-        out.add(round(v, 6))
-        if m.group(2):
+        if m.group(2):  # 万/亿 right after digits scales them: 29.4万千瓦 = 294000千瓦
             out.add(round(v * _CN_BIG[m.group(2)], 6))
+            if lenient:
+                out.add(round(v, 6))
+        else:
+            out.add(round(v, 6))
     for m in _CN_NUM.finditer(text):
         raw = m.group(0).removeprefix("第")
         v = cn_number(raw)
-        if v is not None:
+        if v:
             out.add(round(v, 6))
-            if raw[-1:] in _CN_BIG and len(raw) > 1:
-                base = cn_number(raw[:-1])
-                if base is not None:
-                    out.add(round(base, 6))
     return out
 
 
 def stated_numbers(sentence: str) -> set[float]:
     """Numbers a sentence claims (its [n] markers removed); each must occur in the cited text."""
-    return numbers(MARKER_RE.sub("", sentence))
+    return numbers(MARKER_RE.sub("", sentence), lenient=False)
 
 
 def bigrams(text: str) -> set[str]:

@@ -41,8 +41,6 @@ _HAS_WORD_CHAR = re.compile(r"[^\W_]")  # letters/digits of any script; anything
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 
-logger = logging.getLogger(__name__)
-
 
 class IndexOutdated(RuntimeError):
     """The saved BM25 index was built by another tokenizer or format; str(e) says to rebuild it."""

@@ -22,7 +22,7 @@ BGE_ZH_QUERY_INSTRUCTION = "为这个句子生成表示以用于检索相关文�
 EMBED_MODEL_ENV = "ASSISTANT_EMBED_MODEL"
 EMBED_MODEL_FLAG = "--embed-model"
 RERANK_MODEL_ENV = "ASSISTANT_RERANK_MODEL"
-RERANK_MODEL_FLAG = "--rerank-model"
+RERANK_MODEL_FLAG = None  # the CLI has no reranker flag (yet); settings read ASSISTANT_RERANK_MODEL
 HF_MIRROR_EXAMPLE = "https://hf-mirror.com"
 
 # What a mirror download fetches: configs, vocab, weights. Not onnx/, not duplicated .bin when
@@ -45,10 +45,11 @@ class ModelUnavailable(RuntimeError):
 
 
 def _unavailable(
-    model: str, reason: str, *, role: str = "嵌入模型", env: str = EMBED_MODEL_ENV, flag: str = EMBED_MODEL_FLAG
+    model: str, reason: str, *, role: str = "嵌入模型", env: str = EMBED_MODEL_ENV, flag: str | None = EMBED_MODEL_FLAG
 ) -> ModelUnavailable:
+    where = f"环境变量 {env} 或参数 {flag} " if flag else f"环境变量 {env} "
     fix = (
-        f"请把模型下载到本地文件夹后用环境变量 {env} 或参数 {flag} 指定该路径"
+        f"请把模型下载到本地文件夹后用{where}指定该路径"
         f"（例如 modelscope download --model {model} --local_dir ./models/{model.rstrip('/').split('/')[-1]}），"
         f"或设置 HF_ENDPOINT 指向镜像（如 {HF_MIRROR_EXAMPLE}）后重试。"
     )
@@ -56,7 +57,7 @@ def _unavailable(
         # A path was given: the ModelScope example needs a hub id, so keep the fix generic.
         fix = (
             f"请确认该文件夹是完整的 Hugging Face 模型目录（含 config.json、词表和权重），"
-            f"或用环境变量 {env} / 参数 {flag} 指定其他本地路径，或设置 HF_ENDPOINT 指向镜像（如 {HF_MIRROR_EXAMPLE}）。"
+            f"或用{where}指定其他本地路径，或设置 HF_ENDPOINT 指向镜像（如 {HF_MIRROR_EXAMPLE}）。"
         )
     line = f"{role} {model} 无法加载：{reason}。{fix}"
     return ModelUnavailable(" ".join(line.split()), model=model)
@@ -91,7 +92,7 @@ def _has_weights(folder: Path) -> bool:
     return any(p.suffix in _WEIGHT_SUFFIXES for p in folder.iterdir() if p.is_file())
 
 
-def _resolve_model_dir(name_or_path: str, *, role: str, env: str, flag: str) -> Path:
+def _resolve_model_dir(name_or_path: str, *, role: str, env: str, flag: str | None) -> Path:
     """A local folder holding the model, or ModelUnavailable. Never blocks on the network unless HF_ENDPOINT is set."""
     name = str(name_or_path).strip()
     if not name:

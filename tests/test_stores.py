@@ -10,7 +10,7 @@ import pytest
 
 from index.bm25_store import BM25Store, tokenize
 from index.chroma_store import ChromaStore, collection_name
-from index.embedder import BGE_ZH_QUERY_INSTRUCTION, ModelUnavailable, load_embedder
+from index.embedder import BGE_ZH_QUERY_INSTRUCTION, ModelUnavailable, load_embedder, load_reranker
 from index.fusion import rrf
 from index.models import Chunk, Clause
 
@@ -162,6 +162,32 @@ def test_local_folder_without_config_or_weights_is_model_unavailable(tmp_path: P
     with pytest.raises(ModelUnavailable) as info:
         load_embedder(str(no_weights))
     assert info.value.__cause__ is not None and "\n" not in str(info.value)
+
+
+def test_reranker_scores_each_passage_through_flagreranker(tmp_path: Path, bge_skeleton: Path):
+    import shutil
+
+    import torch
+    from FlagEmbedding import FlagReranker
+    from transformers import BertConfig, BertForSequenceClassification
+
+    folder = tmp_path / "bge-reranker-base"
+    config = BertConfig.from_pretrained(str(bge_skeleton), num_labels=1)
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(str(folder))
+    for f in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(bge_skeleton / f, folder / f)
+    rr = load_reranker(str(folder))
+    assert isinstance(rr._model, FlagReranker)
+    passages = [t for _, _, t in TEXTS.values()][:3]
+    scores = rr.score("排污许可证向谁申请", passages)
+    assert len(scores) == 3 and all(isinstance(s, float) and 0.0 < s < 1.0 for s in scores)
+    assert rr.score("排污许可证向谁申请", passages) == scores
+    assert len(set(scores)) == 3  # one score per pair, not one broadcast value
+    assert rr.score("排污许可证向谁申请", passages[1:2]) == pytest.approx(scores[1:2], abs=1e-5)
+    assert rr.score("排污许可证向谁申请", []) == []
+    with pytest.raises(ModelUnavailable, match="重排模型"):
+        load_reranker(str(tmp_path / "missing"))
 
 
 # ---------------------------------------------------------------- chroma
@@ -332,3 +358,16 @@ def test_rrf_orders_by_summed_reciprocal_rank():
     assert [i for i, _ in rrf([["p", "q"], ["q", "p"]], k=1)] == ["p", "q"]
     assert rrf([["a", "a", "b"]]) == rrf([["a", "b"]])  # a repeat within one list counts once
     assert rrf([]) == [] and rrf([[], []]) == []
+
+
+def test_store_modules_import_without_heavy_dependencies():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, index.embedder, index.bm25_store, index.chroma_store, index.fusion\n"
+        "heavy = {'torch', 'transformers', 'FlagEmbedding', 'chromadb', 'bm25s', 'jieba'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)

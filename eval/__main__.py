@@ -1,0 +1,127 @@
+"""python -m eval run …: evaluate the Assistant on QA datasets; arguments in, files and exit code out."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """示例 / examples:
+  python -m eval run --lexical                                  # 默认数据集，仅关键词检索
+  python -m eval run --lexical --json r.json --report r.md --baseline naive
+  python -m eval run --dataset eval/datasets/policy_qa.jsonl --dataset 我的题库.jsonl -k 8
+  python -m eval run --lexical --thresholds eval/thresholds.json   # CI 门槛：低于最小值时退出码 1
+
+格式错误的行各打印一行（文件:行号: 原因）并跳过，其余题照常评测，退出码仍为 0；
+错误也写入 JSON 的 "errors"。 Malformed lines are reported (file:line) and skipped; exit code stays 0.
+指标说明见 eval/README.md。 Metrics are explained in eval/README.md.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m eval", description="政策问答评测 / QA evaluation",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser("run", help="评测一个或多个数据集", description="评测一个或多个数据集（依次运行，各自报告）",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--dataset", action="append", metavar="FILE",
+                   help="JSON Lines 数据集（可重复；默认 eval/datasets/policy_qa.jsonl）")
+    r.add_argument("--store", metavar="DIR", help="索引存储目录（默认 storage/eval/<lexical|hybrid>，与应用的存储分开）")
+    r.add_argument("--rebuild", action="store_true", help="先清空存储目录再导入（解析器改动后用）")
+    r.add_argument("--backend", choices=["extractive", "openai", "transformers"],
+                   help="回答后端（默认 extractive，或环境变量 ASSISTANT_BACKEND）")
+    r.add_argument("-k", type=int, default=5, help="检索/回答用的条款数（默认 5）")
+    r.add_argument("--lexical", action="store_true", help="只用关键词检索（不加载嵌入模型）")
+    r.add_argument("--embed-model", help="bge 嵌入模型：hub id 或本地文件夹（或环境变量 ASSISTANT_EMBED_MODEL）")
+    r.add_argument("--baseline", choices=["naive"], help="同时评测朴素基线：512 字 SentenceSplitter 分块")
+    r.add_argument("--json", metavar="OUT", help="结果写入 JSON（多个数据集时为列表）")
+    r.add_argument("--report", metavar="OUT.md", help="Markdown 报告")
+    r.add_argument("--thresholds", metavar="FILE", help="指标门槛 JSON（如 eval/thresholds.json）；低于门槛退出码 1")
+    r.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    return p
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _summary(run) -> str:
+    o = run.main.overall
+    keys = ("hit@5", "mrr", "fact_recall", "citation_precision", "numeric_grounding", "refusal_accuracy",
+            "false_refusal_rate", "ask_p50_ms")
+    line = f"{run.dataset.name}（{o['n']} 题）条款 clause: " + "，".join(f"{k} {o[k]}" for k in keys)
+    if run.baseline is not None:
+        b = run.baseline.overall
+        line += f"\n{run.dataset.name} 朴素 naive: " + "，".join(f"{k} {b[k]}" for k in keys)
+    return line
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from eval import runner
+
+    if args.k < 1:
+        _say("-k 应为正整数")
+        return EXIT_USAGE
+    thresholds = None
+    if args.thresholds:
+        try:
+            thresholds = runner.load_thresholds(Path(args.thresholds))
+        except (OSError, ValueError) as e:
+            _say(f"无法读取门槛文件：{e}")
+            return EXIT_USAGE
+    paths = [Path(d) for d in (args.dataset or [runner.DEFAULT_DATASET])]
+    missing = [p for p in paths if not p.is_file()]
+    for p in missing:
+        _say(f"找不到数据集文件 {p}")
+    paths = [p for p in paths if p.is_file()]
+    if not paths:
+        return EXIT_FAILED
+
+    progress = not args.no_progress
+    assistant = runner.open_assistant(args.store, args.lexical, args.backend, rebuild=args.rebuild,
+                                       embed_model=args.embed_model)
+    runner.prepare_store(assistant, progress)
+    baseline = None
+    if args.baseline == "naive":
+        from eval.baseline import NaivePipeline
+
+        baseline = NaivePipeline.build(assistant)
+
+    runs = []
+    for path in paths:
+        run = runner.run_dataset(path, assistant, backend=args.backend, k=args.k, baseline=baseline,
+                                 progress=progress)
+        runs.append(run)
+        _say(_summary(run))
+
+    if args.json:
+        data = [r.to_json() for r in runs]
+        Path(args.json).write_text(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=1),
+                                   encoding="utf-8")
+    if args.report:
+        from eval.report import render
+
+        Path(args.report).write_text(render(runs), encoding="utf-8")
+
+    pipelines = [p for run in runs for p in (run.main, run.baseline) if p is not None]
+    failed = bool(missing) or any(r.error for p in pipelines for r in p.results)
+    if thresholds:
+        below = [line for run in runs for line in runner.check_thresholds(run, thresholds)]
+        for line in below:
+            _say(line)
+        failed = failed or bool(below)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return cmd_run(args)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
