@@ -6,6 +6,7 @@ Run: python app.py [--host 127.0.0.1] [--port 7860] [--store DIR] [--backend ext
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,12 @@ EXAMPLES = [
 
 
 def _text(content: Any) -> str:
-    """A chat message's text, whatever shape Gradio gives it (str, or a list of typed parts)."""
+    """A chat message's text as typed, whatever shape Gradio gives it (str, or a list of typed parts).
+
+    Messages are stored HTML-escaped (the chat renders Markdown with HTML), so unescape them here.
+    """
     if isinstance(content, str):
-        return content
+        return html.unescape(content)
     if isinstance(content, dict):
         return str(content.get("text") or content.get("content") or "")
     if isinstance(content, (list, tuple)):
@@ -57,7 +61,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             yield history, gr.update(), ""
             return
         prior = [{"role": m["role"], "content": _text(m["content"])} for m in history if m.get("role") in ("user", "assistant")]
-        shown = history + [{"role": "user", "content": message}]
+        shown = history + [{"role": "user", "content": html.escape(message, quote=False)}]
         yield shown + [{"role": "assistant", "content": "正在检索条款…"}], gr.update(), ""
         partial, answer = "", None
         for event in assistant.ask_stream(message, prior):
@@ -165,7 +169,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column():
                         upload = gr.File(label=f"上传文件（.txt / .md / .docx / .pdf，单个不超过 {assistant.settings.max_upload_mb} MB，可多选）",
-                                         file_count="multiple", file_types=[".txt", ".md", ".docx", ".pdf"], elem_id="upload")
+                                         file_count="multiple", elem_id="upload")
                         import_btn = gr.Button("导入上传的文件", variant="primary", elem_id="import")
                     with gr.Column():
                         remove_doc = gr.Dropdown(titles(), label="删除文件", value=None)
@@ -185,6 +189,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         import_btn.click(import_files, inputs=[upload], outputs=lib_out, api_visibility="private")
         reindex_btn.click(reindex, outputs=lib_out, api_visibility="private")
         remove_btn.click(on_remove, inputs=[remove_doc], outputs=lib_out, api_visibility="private")
+        demo.load(lambda: library_outputs(""), outputs=lib_out, api_visibility="private")
         gr.api(api_ask, api_name="ask")
         gr.api(api_lookup, api_name="lookup")
         gr.api(api_docs, api_name="docs")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from assistant.question import QuestionInfo, analyze, term_in, term_score
+from assistant.question import QuestionInfo, analyze, counts_thing, term_in, term_score
 from assistant.text import is_heading_sentence, numbers, split_sentences
 from assistant.types import REFUSAL_PREFIX, Draft
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
@@ -193,10 +193,16 @@ def _weights(part: QuestionInfo) -> dict[str, float]:
     return {t: min(len(t), 4) for t in part.terms}
 
 
-def _coverage(part: QuestionInfo, text: str) -> float:
+def _coverage(part: QuestionInfo, text: str, graded: bool = True) -> float:
+    """Weighted share of the focus terms `text` mentions. Graded (for ranking) prefers literal mentions to
+    synonyms; ungraded (for the MIN_TERM_COVERAGE gate) counts a synonym as a full mention."""
     w = _weights(part)
     total = sum(w.values())
-    return 1.0 if not total else sum(v * term_score(t, text) for t, v in w.items()) / total
+    if not total:
+        return 1.0
+    if graded:
+        return sum(v * term_score(t, text) for t, v in w.items()) / total
+    return sum(v for t, v in w.items() if term_in(t, text)) / total
 
 
 def _eligible(part: QuestionInfo, clause: Clause, ctx: Context) -> bool:
@@ -210,7 +216,7 @@ def _eligible(part: QuestionInfo, clause: Clause, ctx: Context) -> bool:
 
 def _best_clause(part: QuestionInfo, ctx: Context) -> int | None:
     scored = [(_clause_score(part, c, n, ctx), n) for n, c in ctx.clauses.items()
-              if _eligible(part, c, ctx) and _coverage(part, c.header() + c.text) >= MIN_TERM_COVERAGE]
+              if _eligible(part, c, ctx) and _coverage(part, c.header() + c.text, graded=False) >= MIN_TERM_COVERAGE]
     scored = [x for x in scored if x[0] > 0]
     return max(scored)[1] if scored else None
 
@@ -231,10 +237,8 @@ def _best_sentence(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[
         if not _eligible(part, clause, ctx):
             continue
         clause_cover = _coverage(part, clause.header() + clause.text)
-        if n == ctx.pinned:
-            clause_cover = max(clause_cover, MIN_TERM_COVERAGE)  # the clause the conversation is about
-        if clause_cover < MIN_TERM_COVERAGE:
-            continue
+        if n != ctx.pinned and _coverage(part, clause.header() + clause.text, graded=False) < MIN_TERM_COVERAGE:
+            continue  # the pinned clause is what the conversation is about, whatever its wording
         for sent in _candidates(clause):
             s = _sentence_score(part, sent, clause_cover, n, ctx, used, clause.header() + clause.text)
             if s is not None and (best is None or s > best[0]):
@@ -268,7 +272,7 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
         return None
     if part.measure and not _states_measure(sent, part.measure):
         return None
-    if part.counted and not term_in(part.counted, sent):
+    if part.counted and not counts_thing(part.counted, sent):
         return None  # 几座核电站 is not answered by a count of charging piles
     time_ok = True
     if part.years or part.periods:

@@ -107,7 +107,7 @@ _COUNTED = re.compile(r"(?<!哪)(?:几|多少)(?:个|座|家|项|辆|台|条|所
 
 
 def _counted(q: str) -> str | None:
-    """The head noun of what 几座X / 多少个X counts (村级公园 → 公园; a compound's head is its last word)."""
+    """What 几座X / 多少个X counts (氢能货运车, 充电设施): the words after the classifier, up to a function word."""
     m = _COUNTED.search(q)
     if not m:
         return None
@@ -116,7 +116,15 @@ def _counted(q: str) -> str | None:
         if len(w) < 2 or w in QUESTION_WORDS:
             break
         phrase.append(w)
-    return phrase[-1] if phrase else None
+    return "".join(phrase) or None
+
+
+def counts_thing(counted: str, text: str) -> bool:
+    """Does `text` speak of what is counted? Any shared character bigram or synonym will do
+    (货运车 ~ 货运物流燃料电池汽车, 充电设施 ~ 充电桩); 核电站 shares nothing with 充电桩."""
+    if counted in text or any(s in text for s in synonyms(counted)):
+        return True
+    return any(counted[i: i + 2] in text for i in range(len(counted) - 1))
 
 
 _PARTICLES = set("的地得在比用以为与及或和对等从向把被按将给让所之而且并但就也都")
@@ -129,7 +137,7 @@ def _merged(ws: tuple[str, ...], in_corpus: Callable[[str], bool] | None) -> lis
     out: list[str] = []
     for w in ws:
         if (out and len(w) == 1 and w not in _FUNCTION_CHARS and w not in _PARTICLES and len(out[-1]) >= 2
-                and (synonyms(out[-1] + w) or (in_corpus and in_corpus(out[-1] + w)))):
+                and (synonyms(out[-1] + w) or (is_dictionary_word(out[-1] + w) and in_corpus and in_corpus(out[-1] + w)))):
             out[-1] += w
         else:
             out.append(w)

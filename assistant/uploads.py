@@ -1,6 +1,7 @@
 """Accepting uploaded files: type allow-list, size limit, safe names inside the store's upload folder."""
 from __future__ import annotations
 
+import filecmp
 import re
 import shutil
 import unicodedata
@@ -33,8 +34,26 @@ def store_upload(src: str | Path, original_name: str, uploads_dir: Path, max_mb:
     if size > max_mb * 1024 * 1024:
         raise UploadRejected(f"{original_name}: 文件过大（{size / 1024 / 1024:.1f} MB），上限 {max_mb} MB")
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    dest = (uploads_dir / name).resolve()
+    dest = _free_name(uploads_dir, name, Path(src))
     if dest.parent != uploads_dir.resolve():
         raise UploadRejected(f"{original_name}: 文件名不安全，请改名后再上传")
-    shutil.copyfile(src, dest)
+    if not dest.exists():
+        shutil.copyfile(src, dest)
     return dest
+
+
+def _free_name(folder: Path, name: str, src: Path) -> Path:
+    """`name` in `folder`, or name-2, name-3 … when another file already holds that name.
+
+    An upload never overwrites a different file: that file's document is indexed and would be lost.
+    A byte-identical file keeps its name (ingest then skips it as unchanged).
+    """
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for n in range(1, 1000):
+        candidate = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
+        if candidate.is_symlink():
+            raise UploadRejected(f"{name}: 文件名不安全，请改名后再上传")  # planted link: never write through it
+        dest = candidate.resolve()
+        if not dest.exists() or filecmp.cmp(dest, src, shallow=False):
+            return dest
+    raise UploadRejected(f"{name}: 同名文件过多，请改名后再上传")

@@ -54,13 +54,18 @@ def status_line(mode: RetrievalMode, backend: str, docs: int, clauses: int) -> s
 
 def answer_markdown(ans: Answer) -> str:
     """The chat message: answer text with flagged sentences and the notice."""
-    text = ans.answer
+    text = esc_md(ans.answer)
     for s in ans.sentences:
-        if not s.supported and s.text in text:
-            text = text.replace(s.text, f"⚠️ ~~{s.text}~~（未通过核查：{s.reason}）")
+        if not s.supported and esc_md(s.text) in text:
+            text = text.replace(esc_md(s.text), f"⚠️ ~~{esc_md(s.text)}~~（未通过核查：{esc_md(s.reason)}）")
     if ans.notice:
-        text = f"> 提示：{ans.notice}\n\n{text}"
+        text = f"> 提示：{esc_md(ans.notice)}\n\n{text}"
     return text
+
+
+def esc_md(text: str | None) -> str:
+    """Text for the chat's Markdown: HTML from a document or a question is shown, never rendered."""
+    return html.escape(text or "", quote=False)
 
 
 def _card(n: str, clause: Clause, neighbours: Sequence[Clause] = (), score: float | None = None, extra_class: str = "") -> str:

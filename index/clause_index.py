@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from index.bm25_store import BM25Store
+from index.bm25_store import BM25Store, IndexOutdated
 from index.fusion import rrf
 from index.loaders import DocumentError, iter_document_paths, load_document
 from index.models import Chunk, Clause, DocumentMeta, Hit, IngestFailure, IngestReport
@@ -145,10 +145,23 @@ class ClauseIndex:
                 cs = [Clause.from_record(json.loads(r)) for r in rows if r.strip()]
                 by_doc[meta.doc_id] = [c.clause_id for c in cs]
                 clauses.update((c.clause_id, c) for c in cs)
-            bm25 = BM25Store.load(self.store / manifest["bm25"]) if clauses else BM25Store.build([])
+            bm25 = self._load_bm25(self.store / manifest["bm25"], clauses, by_doc)
             return _Snapshot(int(manifest["generation"]), docs, files, clauses, by_doc, bm25)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise StoreCorrupt(f"索引目录 {self.store} 已损坏（{e}）；请删除该目录后重新运行 `python -m assistant ingest`") from e
+
+    def _load_bm25(self, folder: Path, clauses: dict[str, Clause], by_doc: dict[str, list[str]]) -> BM25Store:
+        """The saved BM25 index; one written by an older tokenizer is rebuilt from the clause files (kept on disk
+        at the next write), so upgrading the product never strands a store."""
+        if not clauses:
+            return BM25Store.build([])
+        try:
+            return BM25Store.load(folder)
+        except IndexOutdated as e:
+            logger.warning("%s；已根据条款库自动重建关键词索引", e)
+            self._bm25_rebuilt = True
+            return BM25Store.build([ch for ids in by_doc.values() for c in ids
+                                    for ch in split_clause(clauses[c], self.max_chunk_chars)])
 
     def documents(self) -> list[tuple[DocumentMeta, int]]:
         snap = self._snap
@@ -345,7 +358,7 @@ class ClauseIndex:
             parsed[doc.meta.doc_id] = doc
         if progress:
             progress("解析文件", len(files), len(files))
-        if parsed or dropped:
+        if parsed or dropped or getattr(self, "_bm25_rebuilt", False):
             self._commit(snap, parsed, dropped, progress)
         n_clauses = sum(len(d.clauses) for d in parsed.values())
         return IngestReport(len(parsed), n_clauses, skipped, tuple(failures), tuple(warnings), tuple(parsed))
@@ -387,6 +400,7 @@ class ClauseIndex:
                     "documents": [{"meta": docs[d].to_json(), "file": files[d]} for d in docs]}
         _write_atomic(self.store / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         self._snap = _Snapshot(gen, docs, files, clauses, by_doc, bm25)
+        self._bm25_rebuilt = False
         if progress:
             progress("建立关键词索引", 1, 1)
         self._collect_garbage()

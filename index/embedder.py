@@ -224,7 +224,9 @@ def load_embedder(
     use_fp16 = device.startswith("cuda")
     try:
         if family == "m3":
-            from FlagEmbedding import BGEM3FlagModel
+            from index.flag_compat import flag_embedding
+
+            BGEM3FlagModel = flag_embedding().BGEM3FlagModel
 
             model = BGEM3FlagModel(
                 str(folder),
@@ -239,7 +241,9 @@ def load_embedder(
             )
             dense_key: str | None = "dense_vecs"
         else:
-            from FlagEmbedding import FlagModel
+            from index.flag_compat import flag_embedding
+
+            FlagModel = flag_embedding().FlagModel
 
             model = FlagModel(
                 str(folder),
@@ -294,7 +298,9 @@ def load_reranker(name_or_path: str, *, device: str = "cpu", batch_size: int = 1
     kw = dict(role="重排模型", env=RERANK_MODEL_ENV, flag=RERANK_MODEL_FLAG)
     folder = _resolve_model_dir(name_or_path, **kw)
     try:
-        from FlagEmbedding import FlagReranker
+        from index.flag_compat import flag_embedding
+
+        FlagReranker = flag_embedding().FlagReranker
 
         model = FlagReranker(
             str(folder), use_fp16=device.startswith("cuda"), devices=device, batch_size=batch_size, max_length=max_length

@@ -365,3 +365,17 @@ def test_add_files_ingests_good_files_and_reports_each_rejection(tmp_path):
     assert outside == set(), outside
     hits = assistant.search("节水型社区", k=1)
     assert hits and "30个" in hits[0].clause.text
+
+
+def test_store_upload_never_overwrites_another_file_of_the_same_name(tmp_path):
+    from assistant.uploads import store_upload
+
+    uploads = tmp_path / "uploads"
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("甲区节水方案", encoding="utf-8")
+    second.write_text("乙区节水方案", encoding="utf-8")
+    one = store_upload(first, "方案.txt", uploads, max_mb=1)
+    two = store_upload(second, "方案.txt", uploads, max_mb=1)
+    again = store_upload(first, "方案.txt", uploads, max_mb=1)
+    assert one.name == "方案.txt" and two.name == "方案-2.txt" and again == one
+    assert one.read_text(encoding="utf-8") == "甲区节水方案" and two.read_text(encoding="utf-8") == "乙区节水方案"

@@ -254,8 +254,6 @@ def test_library_upload_then_ask_and_bad_files(page, tmp_path):
     assert f"文件：{len(before) + 1} 个" in status_text(page)
 
 
-@pytest.mark.xfail(strict=True, reason="app.py build_app passes file_types to gr.File, so Gradio's front end drops "
-                   "an .xlsx with an English toast and the product's Chinese rejection line never reaches 文件库")
 def test_library_unsupported_type_is_reported_in_the_message(page, tmp_path):
     xlsx = tmp_path / "统计表.xlsx"
     xlsx.write_bytes(b"PK\x03\x04 a spreadsheet")
@@ -268,8 +266,6 @@ def test_library_unsupported_type_is_reported_in_the_message(page, tmp_path):
     assert "❌ 统计表.xlsx: 不支持的文件类型 .xlsx" in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="app.py build_app computes the status line, document table and the 文件 "
-                   "dropdowns once at build time (no demo.load), so a reloaded page shows the library as it was at launch")
 def test_library_is_current_after_reload(page, app_server, tmp_path):
     doc = tmp_path / "刷新检查.txt"
     doc.write_text("刷新检查区节水工作方案\n刷水发〔2024〕5号\n一、主要目标\n（一）总体目标\n"
@@ -299,8 +295,6 @@ def test_markup_in_question_is_inert(page, dialogs):
     expect(page.locator("#cards")).not_to_contain_text("alert")
 
 
-@pytest.mark.xfail(strict=True, reason="app.py: gr.Chatbot renders the user's message as sanitized HTML, so "
-                   "<img src=x onerror=…> becomes a live <img src=\"x\"> and the typed text disappears")
 def test_markup_in_question_is_shown_as_typed(page):
     ask(page, PAYLOAD + JIADING_Q, "29.4万千瓦", "嘉府发〔2023〕27号")
     shown = page.locator("[data-testid=user]").last

@@ -78,7 +78,9 @@ def skeleton_embedder(bge_skeleton: Path):
 
 
 def test_embedder_loads_local_folder_through_flagembedding(skeleton_embedder, bge_skeleton: Path):
-    from FlagEmbedding import FlagModel
+    from index.flag_compat import flag_embedding
+
+    FlagModel = flag_embedding().FlagModel
 
     emb = skeleton_embedder
     assert isinstance(emb._model, FlagModel)
@@ -168,7 +170,9 @@ def test_reranker_scores_each_passage_through_flagreranker(tmp_path: Path, bge_s
     import shutil
 
     import torch
-    from FlagEmbedding import FlagReranker
+    from index.flag_compat import flag_embedding
+
+    FlagReranker = flag_embedding().FlagReranker
     from transformers import BertConfig, BertForSequenceClassification
 
     folder = tmp_path / "bge-reranker-base"
