@@ -165,7 +165,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 lookup_out = gr.HTML(js_on_load=views.COPY_JS, elem_id="lookup-results")
             with gr.Tab("文件库", id="library"):
                 docs_table = gr.Dataframe(views.docs_rows(assistant.documents()), interactive=False, wrap=True,
-                                          headers=["标题", "文号", "发文机关", "日期", "类型", "条款数", "doc_id"])
+                                          headers=["标题", "文号", "发文机关", "日期", "类型", "条款数", "doc_id"],
+                                          column_widths=["24%", "14%", "28%", "10%", "8%", "6%", "10%"],
+                                          elem_id="docs-table")
                 with gr.Row():
                     with gr.Column():
                         upload = gr.File(label=f"上传文件（.txt / .md / .docx / .pdf，单个不超过 {assistant.settings.max_upload_mb} MB，可多选）",

@@ -370,19 +370,62 @@ def _unit_sentence(clause: Clause) -> str | None:
 
 
 def _article_answer(part: QuestionInfo, ctx: Context) -> tuple[str, int] | Refusal:
+    """第X条 (第Y款) questions: the 款 asked for, else the 款 that cover the question, each with its 项."""
     from index.markers import int_to_cn
 
     wanted = {f"第{int_to_cn(a)}条" for a in part.articles}
     for n, clause in ctx.clauses.items():
-        if clause.label in wanted and (not part.docs or clause.doc_id in part.docs):
-            sents = split_sentences(clause.text)
-            if part.terms:
-                ranked = sorted(sents, key=lambda s: -_coverage(part, s))
-                chosen = [s for s in sents if s in ranked[:2]]
-            else:
-                chosen = sents[:2]
-            return "".join(_cite(_trim(s, part), n) for s in chosen), n
+        if clause.label not in wanted or (part.docs and clause.doc_id not in part.docs):
+            continue
+        paragraphs = article_paragraphs(clause)
+        if not paragraphs:
+            continue
+        if part.paragraphs:
+            chosen = [paragraphs[k - 1] for k in part.paragraphs if 0 < k <= len(paragraphs)]
+            if not chosen:
+                return Refusal(f"{clause.label}第{int_to_cn(part.paragraphs[0])}款")
+        elif part.terms and len(paragraphs) > 1:
+            best = max(paragraphs, key=lambda p: _coverage(part, p))
+            chosen = [best] if _coverage(part, best) > 0 else paragraphs[:1]
+        else:
+            chosen = []
+            for p in paragraphs:  # the article from its start, 款 by 款, within the answer's budget
+                if chosen and sum(map(len, chosen)) + len(p) > ARTICLE_BUDGET:
+                    break
+                chosen.append(p)
+        text = "".join(_cite(_trim(s, part) if part.terms else s, n) for p in chosen for s in _sentences(p))
+        return text, n
     return Refusal(f"{'、'.join(sorted(wanted))}")
+
+
+ARTICLE_BUDGET = 160  # characters of an article quoted whole before later 款 are left to the citation card
+_ARTICLE_HEAD = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*(?:[（(][^（）()]{1,20}[)）])?\s*")
+_ITEM_LINE = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.．、])")
+
+
+def article_paragraphs(clause: Clause) -> list[str]:
+    """An article's 款, each with its 项: 第七条（技术标准）⏎集中充电设施应当具备下列功能：⏎（一）… → one 款.
+
+    The label and a caption such as （技术标准） are dropped; a line opening with （一）/1. belongs to
+    the 款 before it.
+    """
+    out: list[str] = []
+    for i, line in enumerate(clause.text.split("\n")):
+        line = line.strip()
+        if i == 0:
+            line = _ARTICLE_HEAD.sub("", line).strip()
+        if not line:
+            continue
+        if out and (_ITEM_LINE.match(line) or out[-1].endswith(("：", ":"))):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences as the grounding guard counts them (ended by 。！？), so each gets its own [n]."""
+    return [s for s in re.findall(r"[^。！？!?]+[。！？!?]?", text) if s.strip()]
 
 
 def _compare(info: QuestionInfo, ctx: Context) -> Draft | Refusal:

@@ -8,26 +8,28 @@ from typing import Callable
 
 from assistant.text import is_dictionary_word, words
 from index.markers import cn_to_int
+from index.places import NOT_PLACE
 from index.synonyms import synonyms
 
 # Intent cues. A question may carry several (目标是多少？哪些部门负责？).
 _DEPT = re.compile(r"部门|单位|谁|牵头|负责|主管|责任|哪家|职责|归哪")
 _NUMBER = re.compile(r"多少|几[个座家项辆台条万千百%]?|比例|比重|百分之|多大|多高|多长|多久|上限|下限|数量|规模|面积|容量|金额")
-_MONEY = re.compile(r"多少钱|罚款|罚多少|罚金|补贴|补助|奖励多少|资金多少|每[千平个座户]|怎么罚|如何处罚|怎么处罚|怎样处罚|怎么处理|如何处理|怎么罚款")
+_MONEY = re.compile(r"多少钱|罚款|罚多少|罚金|补贴|补助|奖励多少|资金多少|每[千平个座户]|怎么罚|如何罚|如何处罚|怎么处罚|怎样处罚|怎么处理|如何处理|怎么罚款"
+                    r"|(?:什么|哪些|何种|怎样的)(?:处罚|罚则|法律责任)|受到.{0,8}处罚|处罚(?:是什么|有哪些|标准)|罚则|法律责任")
 # 多少万吨 / 几个 / 多少平方米: the measure the answer must be stated in.
 # (Classifiers such as 个/座/辆 are interchangeable in documents, so only units of measure count.)
 _ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元)")
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
 _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
+_PARAGRAPH = re.compile(r"第([一二三四五六七八九十\d]{1,3})款")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年)?(?!\d)")
 _YEAR_PHRASE = re.compile(r"(?:到|至|截至|在)?(?<!\d)(?:19|20)\d{2}年?(?:前|底|以前|之前)?")
 _PERIOD = re.compile(r"“?(十[一二三四五六七八九]五|十五五|十四五)”?")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 # A place name: 2–4 characters that are not function words, then 新区/省/市/区/县, not followed by 政/委/域….
 _PLACE = re.compile(r"(?<![\u4e00-\u9fff])[^\W\d_要是这那没有的了在和会能被给把来去都还就又吗呢么哪谁啥怎何几多少该其此各每下上内外中些年天个对于与及或按由从向将]{2,4}?(?:新区|自治区|省|市|区|县)(?![划域级内外间政委属])")
-# Words ending in 区/市 that name no place.
-_NOT_PLACE = re.compile(r"(?:园区|城区|社区|示范区|片区|小区|景区|街区|保护区|功能区|先行区|实践区|集中区|核心区|郊区|市区|试点区|辖区|全区|本区|各区|该区|我区|全市|本市|各市|城市|超市|集市|股市|中心城区|新城区|开发区|工业区|农村地区|地区)$")
+_NOT_PLACE = NOT_PLACE  # words ending in 区/市 that name no place
 
 QUESTION_WORDS = frozenset(
     "多少 几 几个 哪些 哪个 哪家 什么 怎么 怎样 如何 是否 吗 呢 吧 请问 有没有 分别 各自 谁 何时 什么时候 哪一年 哪年 "
@@ -57,6 +59,7 @@ class QuestionInfo:
     terms: tuple[str, ...]  # focus terms: content words that a covering clause must mention
     measure: str | None = None  # 万吨 in 多少万吨: the unit a number in the answer must carry
     counted: str | None = None  # 核电站 in 几座核电站: what the number in the answer must count
+    paragraphs: tuple[int, ...] = ()  # 第X款 numbers (paragraphs of the article asked about)
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -78,7 +81,7 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         stripped = stripped.replace(alias, " ")
     for p in places:
         stripped = stripped.replace(p, " ")
-    stripped = _ARTICLE.sub(" ", _YEAR_PHRASE.sub(" ", _PERIOD.sub(" ", _DOC_NUMBER.sub(" ", stripped))))
+    stripped = _PARAGRAPH.sub(" ", _ARTICLE.sub(" ", _YEAR_PHRASE.sub(" ", _PERIOD.sub(" ", _DOC_NUMBER.sub(" ", stripped)))))
     terms = []
     for w in _merged(words(stripped), in_corpus):
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
@@ -100,6 +103,7 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         doc_numbers=numbers_doc, places=places, docs=tuple(doc_ids), terms=tuple(terms),
         measure=(m.group(1) if (m := _ASKED_MEASURE.search(q)) else None),
         counted=_counted(q),
+        paragraphs=tuple(n for n in (cn_to_int(a) for a in _PARAGRAPH.findall(q)) if n),
     )
 
 

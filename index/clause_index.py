@@ -23,6 +23,7 @@ from index.fusion import rrf
 from index.loaders import DocumentError, iter_document_paths, load_document
 from index.models import Chunk, Clause, DocumentMeta, Hit, IngestFailure, IngestReport
 from index.synonyms import expand
+from index.places import title_places
 from index.parser import DEFAULT_MAX_CHARS, ParsedDocument, parse_document, split_clause
 
 logger = logging.getLogger(__name__)
@@ -230,8 +231,8 @@ class ClauseIndex:
     def short_name(self, doc_id: str) -> str:
         """A document's name in a compare answer: its most specific place (青浦区), else its title."""
         meta = self._snap.docs[doc_id]
-        place = (_PLACE.findall(meta.title) or [""])[-1]
-        shared = [m for m in self._snap.docs.values() if place and (_PLACE.findall(m.title) or [""])[-1] == place]
+        place = _own_place(meta.title)
+        shared = [m for m in self._snap.docs.values() if place and _own_place(m.title) == place]
         return place if len(shared) == 1 else meta.title
 
     def corpus_has(self, term: str) -> bool:
@@ -466,18 +467,26 @@ class ClauseIndex:
         return store.count() if store is not None and self._embedder is not None else 0
 
 
-_PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|特别行政区|省|市|自治州|州|盟|地区|区|县|旗|镇|街道|乡)")
 _KIND_TAIL = re.compile(r"(?:实施方案|工作方案|行动方案|方案|条例|办法|规定|细则|意见|规划|计划)$")
+
+
+_YEARS_TAIL = re.compile(r"[（(][^（）()]{0,20}(?:19|20)\d{2}[^（）()]{0,20}[）)]$|[（(](?:试行|暂行|征求意见稿|修订|修正)[）)]$")
+
+
+def _own_place(title: str) -> str:
+    """The most specific place a title opens with (上海市青浦区… → 青浦区), or ''."""
+    places, _ = title_places(title)
+    return places[-1] if places else ""
 
 
 def doc_aliases(title: str) -> set[str]:
     """Ways a question names a document: its title, its most specific place (青浦区, 青浦), its title without places."""
     aliases = {title}
-    places = []
-    pos = 0
-    while (m := _PLACE.match(title, pos)) is not None:
-        places.append(m.group(0))
-        pos = m.end()
+    bare = _YEARS_TAIL.sub("", title)  # 宝山区养老服务…实施方案（2024—2026年） → …实施方案
+    if len(bare) >= 4:
+        aliases.add(bare)
+    places, pos = title_places(bare)
+    title = bare
     if places:
         place = places[-1]
         aliases.add(place)
@@ -486,13 +495,31 @@ def doc_aliases(title: str) -> set[str]:
             aliases.add(place[:-1])  # 青浦区 → 青浦
         if place[-1] == "市":
             aliases.update({"全市", "本市"})  # a city-level document is what "全市" questions mean
-        topic = title[pos:]
-        if len(topic) >= 4:
-            aliases.add(topic)  # 环境保护条例
-            short = _KIND_TAIL.sub("", topic)
-            if len(short) >= 4 and short != topic:
-                aliases.add(short + "条例" if topic.endswith("条例") else short)
+    topic = title[pos:]
+    if places and len(topic) >= 4:
+        aliases.add(topic)  # 环境保护条例
+        short = _KIND_TAIL.sub("", topic)
+        if len(short) >= 4 and short != topic:
+            aliases.add(short + "条例" if topic.endswith("条例") else short)
+    aliases.update(_shortened_titles(topic))
     return {a for a in aliases if len(a) >= 2}
+
+
+def _shortened_titles(topic: str) -> set[str]:
+    """How officials shorten a long title: 住宅小区电动自行车停放充电管理办法 → 电动自行车停放充电管理办法,
+    停放充电管理办法 (word-boundary suffixes that keep the kind and at least four characters of subject)."""
+    tail = _KIND_TAIL.search(topic)
+    if not tail:
+        return set()
+    from index.bm25_store import _jieba
+
+    out, pos = set(), 0
+    for word in _jieba().lcut(topic[: tail.start()])[:-1]:
+        pos += len(word)
+        rest = topic[pos:]
+        if tail.start() - pos >= 4 and len(rest) >= 6 and rest[0] not in "和与及的年之或并等":
+            out.add(rest)
+    return out
 
 
 _LABEL_NOISE = re.compile(r"[\s、.．。，,:：《》]|实施方案|方案|条例")

@@ -26,7 +26,8 @@ from index.units import parse_units, split_units
 # bge models read 512 tokens; a Chinese character is about one token, and the contextual header takes some.
 DEFAULT_MAX_CHARS = 420
 _SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
-_UNIT_COLUMNS = ("牵头部门", "责任单位", "牵头单位", "责任部门", "主责单位", "实施单位")
+# Annex columns naming responsible units, lead first (a 配合单位 column follows its 牵头单位 column).
+_UNIT_COLUMNS = ("牵头部门", "责任单位", "牵头单位", "责任部门", "主责单位", "实施单位", "配合单位", "配合部门", "协办单位", "参与单位")
 
 LABEL_NOTICE = "印发通知"
 LABEL_INTRO = "引言"
@@ -162,6 +163,9 @@ def _annex_drafts(annex: Annex, lines: list[Line]) -> list[_Draft]:
         units = tuple(u for h, c in pairs if h in _UNIT_COLUMNS for u in split_units(c))
         lab = f"{name} 第{row_no}项"
         out.append(_Draft(lab, (top, f"第{row_no}项"), [i], KIND_TABLE_ROW, lab, top, units, text))
+    if not out:  # a bare 附件：名称 line (the body's list of annexes): still a clause, so no text is lost
+        lab = f"{name}目录" if not annex.number else name
+        out.append(_Draft(lab, (lab,), annex.lines[:1], KIND_PARAGRAPH, lab, ""))
     return out
 
 
