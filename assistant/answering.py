@@ -48,6 +48,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         pinned=pinned,
         in_corpus=idx.corpus_has,
         aliases=frozenset(places),
+        metas=metas,
     )
     return cond, info, ctx, compose(info, ctx)
 
@@ -68,14 +69,23 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
             clauses.extend(hits[rank].clause for hits in per_doc if len(hits) > rank)
     else:
         clauses.extend(h.clause for h in idx.search(cond.question, k))
+    if info.articles or info.breached:
+        named = _named_articles(idx, info, clauses)
+        at = 1 if pinned else 0  # after the clause a follow-up is about, which keeps its number
+        if named and info.breached and pinned is None:
+            pinned = 1  # the article that sanctions the breach is what the question is about
+        clauses[at:at] = named
     if info.wants_money or info.wants_units:
         clauses.extend(_penalties_for(idx, clauses[:k]))
-    if re.search(r"文号|字号|发文|印发", info.text):  # the issuing notice holds the document's metadata
+    if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", info.text):  # the issuing notice holds the document's metadata
         for d in info.docs or {c.doc_id for c in clauses[:1]}:
             clauses.extend(c for c in idx.clauses(d) if c.kind == "preamble")
     seen: set[str] = set()
     unique = [c for c in clauses if not (c.clause_id in seen or seen.add(c.clause_id))]
     return unique, pinned
+
+
+_BREACH = "违反本(?:条例|办法|规定|细则|实施细则|决定|法)"
 
 
 def _penalties_for(idx, clauses: list[Clause]) -> list[Clause]:
@@ -84,8 +94,25 @@ def _penalties_for(idx, clauses: list[Clause]) -> list[Clause]:
     for c in clauses:
         if c.kind != "article":
             continue
-        ref = f"违反本条例{c.label}"
-        out.extend(x for x in idx.clauses(c.doc_id) if x.kind == "article" and ref in x.text and x.clause_id != c.clause_id)
+        ref = re.compile(_BREACH + re.escape(c.label))
+        out.extend(x for x in idx.clauses(c.doc_id) if x.kind == "article" and ref.search(x.text) and x.clause_id != c.clause_id)
+    return out
+
+
+def _named_articles(idx, info: QuestionInfo, found: list[Clause]) -> list[Clause]:
+    """The articles a question names (第十八条), or for 违反第十条… the articles that sanction 第十条,
+    from the documents it names, else from the statute the search found first."""
+    from index.markers import int_to_cn
+
+    docs = list(info.docs) or list(dict.fromkeys(c.doc_id for c in found if c.kind == "article"))[:1]
+    out: list[Clause] = []
+    for d in docs:
+        articles = [c for c in idx.clauses(d) if c.kind == "article"]
+        wanted = {f"第{int_to_cn(a)}条" for a in info.articles}
+        out.extend(c for c in articles if c.label in wanted)
+        for a in info.breached:
+            ref = re.compile(_BREACH + f"第{int_to_cn(a)}条(?![一二三四五六七八九十百零])")
+            out.extend(c for c in articles if ref.search(c.text))
     return out
 
 

@@ -9,19 +9,22 @@ so instead (a `Refusal`), and every backend then refuses too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from assistant.question import QuestionInfo, analyze, counts_thing, term_in, term_score
-from assistant.text import is_heading_sentence, numbers, split_sentences
+from assistant.text import is_dictionary_word, is_heading_sentence, numbers, split_sentences
 from assistant.types import REFUSAL_PREFIX, Draft
-from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
+from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause, DocumentMeta
 from index.units import trailing_parenthetical
 
 BACKEND = "extractive"
 MAX_SENTENCE = 90  # characters; longer sentences are trimmed to the phrases that answer
 MIN_TERM_COVERAGE = 0.6  # share of the question's known focus terms the chosen clause must mention
 MIN_KNOWN_SHARE = 0.38  # share of a question's terms that must be words the corpus uses
+MIN_UNKNOWN_BIGRAMS = 0.5  # a 3+-character term no document uses must share this much of its bigrams with them
+MIN_ALIEN_SHARE = 0.3  # … or else weigh less than this share of the question's terms
+_QUESTIONISH = re.compile(r"[谁哪多少几何么吗呢被由来下为怎啥]")  # 由谁来 / 多长时间 / 被选为: how, not what
 _META = re.compile(r"文号|发文字号|字号|发文机关|印发单位|发文单位|哪个部门印发|什么时候印发|印发日期|发布日期|哪天印发")
 # A stated quantity: any number that isn't a calendar year, a percentage, or a Chinese-numeral amount.
 _QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年)")
@@ -52,6 +55,7 @@ class Context:
     pinned: int | None = None  # [n] of the clause the previous answer cited (这项 / 其中 …)
     in_corpus: Callable[[str], bool] | None = None  # does any document use this expression?
     aliases: frozenset[str] = frozenset()  # how questions name documents (stripped from focus terms)
+    metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc_id → title, 文号, issuer, date
 
 
 def compose(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
@@ -81,18 +85,38 @@ def compose(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
     return Draft("".join(parts), BACKEND)
 
 
+_ASKS_ISSUER = re.compile(r"发文机关|发文单位|印发单位|发布机关|发布单位|制定机关|(?:哪个|哪些|什么|哪家)(?:部门|单位|机关|机构)(?:印发|发布|制定|发文|出台)|谁(?:印发|发布|制定|出台)")
+_ASKS_DATE = re.compile(r"什么时候(?:印发|发布|出台)|何时(?:印发|发布|出台)|印发日期|发布日期|成文日期|哪天(?:印发|发布)|哪一?年(?:印发|发布|出台)")
+_ASKS_NUMBER = re.compile(r"文号|发文字号|字号")
+
+
 def _meta_answer(info: QuestionInfo, ctx: Context) -> Draft | None:
     """文号 / 发文机关 / 印发日期 questions are answered from the notice that issued the document."""
-    if not _META.search(info.text):
+    asks = [k for k, rx in (("number", _ASKS_NUMBER), ("issuer", _ASKS_ISSUER), ("date", _ASKS_DATE)) if rx.search(info.text)]
+    if not asks and not _META.search(info.text):
         return None
+    asks = asks or ["number"]
     for n, c in ctx.clauses.items():
-        if c.kind == "preamble" and (not info.docs or c.doc_id in info.docs) and c.doc_number and c.doc_number in c.text:
-            lines = [_cite(f"《{c.doc_title}》的文号为{c.doc_number}", n)]
-            for sent in split_sentences(c.text):
-                if "拟定" in sent or "起草" in sent or "制定" in sent:
-                    lines.append(_cite(_trim(sent, info), n))
-                    break
-            return Draft("".join(lines), BACKEND)
+        if c.kind != "preamble" or (info.docs and c.doc_id not in info.docs):
+            continue
+        meta = ctx.metas.get(c.doc_id)
+        lines = []
+        if "number" in asks and c.doc_number and c.doc_number in c.text:
+            lines.append(_cite(f"《{c.doc_title}》的文号为{c.doc_number}", n))
+        if "issuer" in asks and meta and meta.issuer and meta.issuer in c.text:
+            lines.append(_cite(f"《{c.doc_title}》由{meta.issuer}印发", n))
+        if "date" in asks and meta and meta.date:
+            y, m, d = meta.date.split("-")
+            day = f"{int(y)}年{int(m)}月{int(d)}日"
+            if day in c.text:
+                lines.append(_cite(f"《{c.doc_title}》于{day}印发", n))
+        if not lines:
+            continue
+        for sent in split_sentences(c.text):
+            if "拟定" in sent or "起草" in sent or "制定" in sent:
+                lines.append(_cite(_trim(sent, info), n))
+                break
+        return Draft("".join(lines), BACKEND)
     return None
 
 
@@ -123,6 +147,11 @@ def _scope_refusal(info: QuestionInfo, ctx: Context) -> Refusal | None:
         if share < MIN_KNOWN_SHARE:  # the question is mostly about things no document mentions
             unknown = [t for t in info.terms if not known(t, ctx)]
             return Refusal(f"关于“{'、'.join(unknown[:3])}”的规定")
+        # Specific things (闯红灯, 最低工资) that no document even half-mentions, weighing enough of the question.
+        alien = [t for t in info.terms if len(t) >= 3 and not known(t, ctx) and not _QUESTIONISH.search(t)
+                 and is_dictionary_word(t) and _bigram_share(t, ctx.in_corpus) < MIN_UNKNOWN_BIGRAMS]
+        if alien and sum(weight[t] for t in alien) / sum(weight.values()) >= MIN_ALIEN_SHARE:
+            return Refusal(f"关于“{'、'.join(alien[:3])}”的规定")
     texts = "\n".join(c.text for c in ctx.clauses.values())
     for place in info.places:
         if not any(place in k or k in place for k in ctx.known_places) and place not in texts:
@@ -138,6 +167,11 @@ def _scope_refusal(info: QuestionInfo, ctx: Context) -> Refusal | None:
         if missing:
             return Refusal(f"第{int_to_cn(missing[0])}条")
     return None
+
+
+def _bigram_share(term: str, in_corpus: Callable[[str], bool]) -> float:
+    grams = [term[i: i + 2] for i in range(len(term) - 1)]
+    return sum(map(in_corpus, grams)) / len(grams) if grams else 1.0
 
 
 def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[str, int] | Refusal:
@@ -239,31 +273,36 @@ def _best_sentence(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[
         clause_cover = _coverage(part, clause.header() + clause.text)
         if n != ctx.pinned and _coverage(part, clause.header() + clause.text, graded=False) < MIN_TERM_COVERAGE:
             continue  # the pinned clause is what the conversation is about, whatever its wording
-        for sent in _candidates(clause):
-            s = _sentence_score(part, sent, clause_cover, n, ctx, used, clause.header() + clause.text)
+        for sent, full in _candidates(clause):
+            s = _sentence_score(part, sent, clause_cover, n, ctx, used, clause.header() + clause.text, full)
             if s is not None and (best is None or s > best[0]):
                 best = (s, sent, n)
     if best is None:
+        if part.wants_number and (part.years or part.periods) and not part.measure:
+            from dataclasses import replace  # 到2025年呢？ may be answered by a goal without a figure
+
+            return _best_sentence(replace(part, wants_number=False), ctx, used)
         return None
     return _trim(best[1], part), best[2]
 
 
-def _candidates(clause: Clause) -> list[str]:
-    """Sentences (to 。) and their ；-separated pieces: a piece alone may lack the subject it continues."""
+def _candidates(clause: Clause) -> list[tuple[str, str]]:
+    """(piece, its sentence): sentences (to 。) and their ；-separated pieces, since a piece alone may lack
+    the subject or the year (2024年，…；…) that its sentence opens with."""
     if clause.kind == KIND_TABLE_ROW:
-        return [clause.text]
-    out: list[str] = []
+        return [(clause.text, clause.text)]
+    out: list[tuple[str, str]] = []
     for full in re.findall(r"[^。！？\n]+[。！？]?", clause.text):
         full = full.strip()
         pieces = [p for p in split_sentences(full) if not is_heading_sentence(p)]
-        out.extend(pieces)
-        if len(pieces) > 1 and full not in out:
-            out.append(full)
+        out.extend((p, full) for p in pieces)
+        if len(pieces) > 1 and (full, full) not in out:
+            out.append((full, full))
     return out
 
 
 def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, ctx: Context, used: int | None,
-                    clause_text: str = "") -> float | None:
+                    clause_text: str = "", full: str = "") -> float | None:
     cover = _coverage(part, sent)
     has_qty = bool(_QUANTITY.search(sent))
     if part.wants_money and not _MONEY.search(sent):
@@ -276,9 +315,9 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
         return None  # 几座核电站 is not answered by a count of charging piles
     time_ok = True
     if part.years or part.periods:
-        time_ok = _time_matches(part, sent)
-        if not time_ok and not _time_matches(part, clause_text):
-            return None  # neither the sentence nor its clause speaks of the year asked about
+        time_ok = _time_matches(part, sent) or (not _other_time(sent) and _time_matches(part, full))
+        if not time_ok and (not _time_matches(part, clause_text) or _other_time(sent) or _other_time(full)):
+            return None  # the sentence speaks of another year (2024 for a 2025 question), or nothing does
     if cover == 0 and part.terms:
         return None
     score = cover + 0.5 * clause_cover + 0.15 / n
@@ -305,6 +344,14 @@ def _states_measure(sent: str, measure: str) -> bool:
 
 _PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
 _TIME_LEAD = re.compile(r"(?:到|至|在|截至)?(?:“?十[四五]五”?(?:期间|时期|末)?|(?:19|20)\d{2}年(?:前|底|以前)?)[，,]")
+
+
+_OTHER_TIME = re.compile(r"(?<!\d)(?:19|20)\d{2}年|“?十[四五]五”?(?:期间|时期|末)")
+
+
+def _other_time(sent: str) -> bool:
+    """Does the sentence pin itself to a year or plan period (of its own)?"""
+    return bool(_OTHER_TIME.search(sent))
 
 
 def _time_matches(part: QuestionInfo, sent: str) -> bool:

@@ -22,7 +22,9 @@ _ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方�
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
 _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
+_BREACHED = re.compile(r"违反(?:本(?:条例|办法|规定|细则|决定))?第([一二三四五六七八九十百零〇两\d]+)条")
 _PARAGRAPH = re.compile(r"第([一二三四五六七八九十\d]{1,3})款")
+_ITEM_REF = re.compile(r"第[（(]?[一二三四五六七八九十\d]{1,3}[)）]?项")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年)?(?!\d)")
 _YEAR_PHRASE = re.compile(r"(?:到|至|截至|在)?(?<!\d)(?:19|20)\d{2}年?(?:前|底|以前|之前)?")
 _PERIOD = re.compile(r"“?(十[一二三四五六七八九]五|十五五|十四五)”?")
@@ -60,6 +62,7 @@ class QuestionInfo:
     measure: str | None = None  # 万吨 in 多少万吨: the unit a number in the answer must carry
     counted: str | None = None  # 核电站 in 几座核电站: what the number in the answer must count
     paragraphs: tuple[int, ...] = ()  # 第X款 numbers (paragraphs of the article asked about)
+    breached: tuple[int, ...] = ()  # 违反第X条: articles whose breach the question asks about
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -73,7 +76,9 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
     q = question.strip()
     years = tuple(sorted({int(y) for y in _YEAR.findall(q)}))
     periods = tuple(dict.fromkeys(p for p in _PERIOD.findall(q)))
-    articles = tuple(n for n in (cn_to_int(a) for a in _ARTICLE.findall(q)) if n)
+    # 违反第十条…由谁处罚 asks about the article that sanctions 第十条, not about 第十条 itself.
+    breached = tuple(n for n in (cn_to_int(a) for a in _BREACHED.findall(q)) if n)
+    articles = tuple(n for n in (cn_to_int(a) for a in _ARTICLE.findall(_BREACHED.sub(" ", q))) if n)
     numbers_doc = tuple(re.sub(r"\s+", "", m) for m in _DOC_NUMBER.findall(q))
     places = tuple(find_places(q, doc_aliases))
     stripped = q
@@ -81,7 +86,8 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         stripped = stripped.replace(alias, " ")
     for p in places:
         stripped = stripped.replace(p, " ")
-    stripped = _PARAGRAPH.sub(" ", _ARTICLE.sub(" ", _YEAR_PHRASE.sub(" ", _PERIOD.sub(" ", _DOC_NUMBER.sub(" ", stripped)))))
+    stripped = _PARAGRAPH.sub(" ", _ARTICLE.sub(" ", _BREACHED.sub(" ", stripped)))
+    stripped = _ITEM_REF.sub(" ", _YEAR_PHRASE.sub(" ", _PERIOD.sub(" ", _DOC_NUMBER.sub(" ", stripped))))
     terms = []
     for w in _merged(words(stripped), in_corpus):
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
@@ -103,7 +109,8 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         doc_numbers=numbers_doc, places=places, docs=tuple(doc_ids), terms=tuple(terms),
         measure=(m.group(1) if (m := _ASKED_MEASURE.search(q)) else None),
         counted=_counted(q),
-        paragraphs=tuple(n for n in (cn_to_int(a) for a in _PARAGRAPH.findall(q)) if n),
+        paragraphs=tuple(n for n in (cn_to_int(a) for a in _PARAGRAPH.findall(q)) if n) if articles else (),
+        breached=breached,
     )
 
 
