@@ -32,7 +32,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         cond = llm_condense(assistant, backend, question, history, cond)
     mentions = idx.mentions(cond.question)
     docs = list(dict.fromkeys(d for _, ids in mentions for d in ids))
-    info = analyze(cond.question, docs, places, idx.corpus_has)
+    info = analyze(cond.question, docs, places, idx.corpus_has, idx.rarity)
     named_apart = len({tuple(ids) for _, ids in mentions}) >= 2  # 青浦、普陀 — not one alias shared by two
     if info.compare != (named_apart and info.compare):
         from dataclasses import replace
@@ -49,6 +49,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         in_corpus=idx.corpus_has,
         aliases=frozenset(places),
         metas=metas,
+        rarity=idx.rarity,
     )
     return cond, info, ctx, compose(info, ctx)
 

@@ -69,6 +69,9 @@ def _resolve(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[str,
         out = _swap(out, p_periods, q_periods, prefix="“", suffix="”期间")
         return out, False
     own_terms = [w for w in words(core) if len(w) >= 2 and w not in QUESTION_WORDS]
+    if _FOLLOW.search(q) and core and not own_terms and not q_ents:
+        # 那对单位呢？ / 个人呢？: another side of the same provision, not a new topic
+        return prev.rstrip("？?。 ") + "，" + _LEAD.sub("", q), True
     if _FOLLOW.search(q) and core:  # 光伏呢？ / 如果没按证排放呢？: the new topic, the old frame
         ents = "".join(q_ents) or "".join(p_ents)
         when = ""

@@ -56,6 +56,7 @@ class Context:
     in_corpus: Callable[[str], bool] | None = None  # does any document use this expression?
     aliases: frozenset[str] = frozenset()  # how questions name documents (stripped from focus terms)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc_id → title, 文号, issuer, date
+    rarity: Callable[[str], float] | None = None  # 0 for a word every clause uses … 1 for a word of one clause
 
 
 def compose(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
@@ -70,7 +71,7 @@ def compose(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
     parts: list[str] = []
     used: int | None = ctx.pinned
     for part_text in info.parts:
-        part = analyze(part_text, info.docs, ctx.aliases, ctx.in_corpus)
+        part = analyze(part_text, info.docs, ctx.aliases, ctx.in_corpus, ctx.rarity)
         part = _inherit(part, info)
         result = _answer_part(part, ctx, used)
         if isinstance(result, Refusal):
@@ -224,13 +225,14 @@ def _has_topic(part: QuestionInfo) -> bool:
 
 
 def _weights(part: QuestionInfo) -> dict[str, float]:
-    return {t: min(len(t), 4) for t in part.terms}
+    return {t: part.weight(t) for t in part.terms}
 
 
-def _coverage(part: QuestionInfo, text: str, graded: bool = True) -> float:
-    """Weighted share of the focus terms `text` mentions. Graded (for ranking) prefers literal mentions to
-    synonyms; ungraded (for the MIN_TERM_COVERAGE gate) counts a synonym as a full mention."""
-    w = _weights(part)
+def _coverage(part: QuestionInfo, text: str, graded: bool = True, rare: bool = True) -> float:
+    """Weighted share of the focus terms `text` mentions. Graded (for ranking) weighs rare terms up and prefers
+    literal mentions to synonyms; ungraded (for the MIN_TERM_COVERAGE gate) weighs by length only and counts a
+    synonym as a full mention."""
+    w = _weights(part) if graded and rare else {t: min(len(t), 4) for t in part.terms}
     total = sum(w.values())
     if not total:
         return 1.0
@@ -256,7 +258,7 @@ def _best_clause(part: QuestionInfo, ctx: Context) -> int | None:
 
 
 def _clause_score(part: QuestionInfo, clause: Clause, n: int, ctx: Context) -> float:
-    cover = _coverage(part, clause.header() + clause.text)
+    cover = _coverage(part, clause.header() + clause.text, rare=False)  # whole clauses: retrieval already weighed rarity
     score = cover + 0.2 / n
     if part.docs:
         score += 0.5 if clause.doc_id in part.docs else -0.5
@@ -331,6 +333,8 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
         score += 0.4
     if not time_ok:
         score -= 0.4
+    if part.party and "对" + part.party not in sent:
+        score -= 1.0  # 对单位呢？ is not answered by the penalty 对个人
     return score
 
 
@@ -479,7 +483,7 @@ def _compare(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
     lines, found = [], 0
     for doc_id in info.docs:
         name = ctx.doc_names.get(doc_id, doc_id)
-        scoped = analyze(info.text.replace("分别", ""), (doc_id,), ctx.aliases, ctx.in_corpus)
+        scoped = analyze(info.text.replace("分别", ""), (doc_id,), ctx.aliases, ctx.in_corpus, ctx.rarity)
         scoped = _inherit(scoped, info)
         from dataclasses import replace
 

@@ -23,6 +23,8 @@ _TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长�
 _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
 _BREACHED = re.compile(r"违反(?:本(?:条例|办法|规定|细则|决定))?第([一二三四五六七八九十百零〇两\d]+)条")
+# Whom a provision addresses: statutes set one penalty 对个人 and another 对单位.
+_PARTY = re.compile(r"对(个人|单位|企业|法人|其他组织|公民|经营者|主要负责人|直接责任人员|直接负责的主管人员)")
 _PARAGRAPH = re.compile(r"第([一二三四五六七八九十\d]{1,3})款")
 _ITEM_REF = re.compile(r"第[（(]?[一二三四五六七八九十\d]{1,3}[)）]?项")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年)?(?!\d)")
@@ -63,6 +65,12 @@ class QuestionInfo:
     counted: str | None = None  # 核电站 in 几座核电站: what the number in the answer must count
     paragraphs: tuple[int, ...] = ()  # 第X款 numbers (paragraphs of the article asked about)
     breached: tuple[int, ...] = ()  # 违反第X条: articles whose breach the question asks about
+    party: str | None = None  # 单位 in 对单位呢: whom the asked provision addresses
+    term_weights: tuple[tuple[str, float], ...] = ()  # (term, weight): longer and rarer terms weigh more
+
+    def weight(self, term: str) -> float:
+        return dict(self.term_weights).get(term) or term_weight(term, None)
+
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -71,8 +79,16 @@ class QuestionInfo:
         return tuple(ps) or (self.text,)
 
 
+def term_weight(term: str, rarity: Callable[[str], float] | None) -> float:
+    """A focus term's weight: its length (to 4 characters), scaled by how few clauses use it."""
+    base = float(min(len(term), 4))
+    return base * (0.5 + rarity(term)) if rarity else base
+
+
 def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliases: set[str] | frozenset[str] = frozenset(),
-            in_corpus: Callable[[str], bool] | None = None) -> QuestionInfo:
+            in_corpus: Callable[[str], bool] | None = None, rarity: Callable[[str], float] | None = None) -> QuestionInfo:
+    """What `question` asks. `in_corpus` drops segmenter debris no document uses; `rarity` (0 for a word in
+    every clause, 1 for one in a single clause) weights focus terms, so 改装 outweighs 电动自行车."""
     q = question.strip()
     years = tuple(sorted({int(y) for y in _YEAR.findall(q)}))
     periods = tuple(dict.fromkeys(p for p in _PERIOD.findall(q)))
@@ -111,6 +127,8 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         counted=_counted(q),
         paragraphs=tuple(n for n in (cn_to_int(a) for a in _PARAGRAPH.findall(q)) if n) if articles else (),
         breached=breached,
+        party=(m.group(1) if (m := _PARTY.search(q.split("，")[-1])) else None),
+        term_weights=tuple((t, term_weight(t, rarity)) for t in terms),
     )
 
 

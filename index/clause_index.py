@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import os
 import shutil
@@ -242,6 +243,19 @@ class ClauseIndex:
             self._joined = "\n".join(c.doc_title + " " + c.text for c in snap.clauses.values())
             self._joined_gen = snap.generation
         return term in self._joined
+
+    def rarity(self, term: str) -> float:
+        """How few clauses mention `term`: log-scaled inverse clause frequency in [0, 1]."""
+        snap = self._snap
+        if getattr(self, "_rarity_gen", None) != snap.generation:
+            self._rarity_cache: dict[str, float] = {}
+            self._rarity_texts = [c.text for c in snap.clauses.values()]
+            self._rarity_gen = snap.generation
+        if term not in self._rarity_cache:
+            n = len(self._rarity_texts)
+            df = sum(term in t for t in self._rarity_texts)
+            self._rarity_cache[term] = math.log((n + 1) / (df + 1)) / math.log(n + 1) if n else 0.0
+        return self._rarity_cache[term]
 
     def vocabulary(self) -> frozenset[str]:
         """Words of the indexed clauses (jieba tokens): what the corpus can be asked about."""
