@@ -111,6 +111,9 @@ class NaiveIndex:
     def corpus_has(self, term: str) -> bool:
         return self._real.corpus_has(term)
 
+    def rarity(self, term: str) -> float:
+        return self._real.rarity(term)
+
     def documents(self) -> list[tuple[DocumentMeta, int]]:
         return [(m, sum(1 for c in self._chunks.values() if c.doc_id == d)) for d, m in self._metas.items()]
 

@@ -113,7 +113,9 @@ def test_report_writes_markdown_table_and_baseline_column(store: Path, tmp_path:
     assert base["name"] == "naive" and base["config"]["chunk_size"] == 512
     for key in REQUIRED_METRICS:
         assert key in base["overall"], key
-    # The baseline retrieves fixed-size chunks, not clauses.
+    # The baseline answers through the same pipeline (no item errors) and retrieves fixed-size chunks, not clauses.
+    assert not [it["error"] for it in base["items"] if it.get("error")]
+    assert base["items"][0]["answer"] and base["overall"]["refusal_accuracy"] == 1.0
     retrieved = [c for it in base["items"] for c in it["retrieved"]]
     assert retrieved and all("chunk " in c for c in retrieved)
 
