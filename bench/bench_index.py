@@ -39,7 +39,7 @@ BGE_TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "special_tokens_map
 # (ingest 175 s wall / 64 s CPU, BM25 build 144 s, +1 document 181 s) while other jobs shared the cores.
 DEFAULT_SCALES = "1,10"
 DEFAULT_OUT = "bench/out/results.json"
-INGEST_BATCH = 64  # ClauseIndex._embed_missing hands the embedder this many chunks per call
+from index.clause_index import EMBED_SLICE as INGEST_BATCH  # chunks ClauseIndex._embed_missing encodes per call
 QUERY_ENCODE_SAMPLE = 50
 RANDOM_WEIGHTS_NOTE = "dense vectors come from a random-weight bge-small-zh-v1.5 skeleton: the cost is real, the relevance is not"
 PACKAGES = ("bm25s", "jieba", "chromadb", "FlagEmbedding", "torch", "transformers")

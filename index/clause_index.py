@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 FORMAT = 1
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Chunks handed to the embedder per call: progress is reported between calls, and each FlagEmbedding
+# encode call pays one trial forward pass to size its batches, so fewer, larger calls cost less.
+EMBED_SLICE = 256
 
 
 class StoreCorrupt(RuntimeError):
@@ -428,7 +431,7 @@ class ClauseIndex:
         store = self._chroma_store(create=True)
         have = store.ids()
         todo = [c for c in chunks if c.chunk_id not in have]
-        batch = 64
+        batch = EMBED_SLICE
         for i in range(0, len(todo), batch):
             if progress:
                 progress("计算向量", i, len(todo))

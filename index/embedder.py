@@ -162,6 +162,9 @@ def _model_family(name_or_path: str, config: dict[str, Any]) -> str:
     return "other"
 
 
+QUERY_DIRECT_MAX = 8  # up to this many queries skip FlagEmbedding's batch-size trial pass (see encode_queries)
+
+
 class Embedder:
     """A loaded dense embedding model. Vectors are float32, L2-normalised, shape (n, dim)."""
 
@@ -184,7 +187,29 @@ class Embedder:
         return self._encode(texts, self._model.encode_corpus)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if self._dense_key is None and hasattr(self._model, "pooling") and len(texts) <= QUERY_DIRECT_MAX:
+            return self._encode(texts, self._forward_queries)
         return self._encode(texts, self._model.encode_queries)
+
+    def _forward_queries(self, texts: list[str], *, batch_size: int, max_length: int, convert_to_numpy: bool) -> Any:
+        """FlagModel.encode_queries for a handful of queries, in one forward pass.
+
+        FlagEmbedding's encode first runs a trial forward pass to size its batches, which doubles
+        the cost of every single search query. The instruction, tokenizer, model and pooling used
+        here are FlagModel's own; tests check the vectors match encode_queries.
+        """
+        import torch
+
+        m = self._model
+        if m.query_instruction_for_retrieval:
+            texts = [m.get_detailed_instruct(m.query_instruction_format, m.query_instruction_for_retrieval, t) for t in texts]
+        model = m.model
+        model.eval()
+        device = next(model.parameters()).device
+        batch = m.tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)
+        with torch.inference_mode():
+            hidden = model(**batch, return_dict=True).last_hidden_state
+            return m.pooling(hidden, batch["attention_mask"]).float().cpu().numpy()
 
     def _encode(self, texts: list[str], fn: Any) -> np.ndarray:
         import numpy as np

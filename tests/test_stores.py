@@ -109,6 +109,26 @@ def test_queries_get_the_bge_zh_instruction_and_passages_do_not(skeleton_embedde
     np.testing.assert_allclose(q, emb.encode_corpus([BGE_ZH_QUERY_INSTRUCTION + q_text]), atol=1e-5)
 
 
+def test_single_query_path_matches_flagembedding_in_one_forward_pass(skeleton_embedder, monkeypatch):
+    """Search queries skip FlagEmbedding's trial pass; the vectors must be exactly FlagModel.encode_queries'."""
+    emb = skeleton_embedder
+    queries = ["嘉定区电动公交车占比要达到多少", "排污许可证向谁申请？", "VOCs 和 PM2.5 协同治理"]
+    raw = emb._model.encode_queries(queries, batch_size=32, max_length=emb.max_length, convert_to_numpy=True)
+    raw = raw / np.linalg.norm(raw, axis=1, keepdims=True)
+    model, calls = emb._model.model, []
+    monkeypatch.setattr(model, "forward", _counting(model.forward, calls))
+    fast = emb.encode_queries(queries)
+    np.testing.assert_allclose(fast, raw, atol=1e-5)
+    assert len(calls) == 1
+
+
+def _counting(fn, calls: list):
+    def wrapper(*a, **k):
+        calls.append(1)
+        return fn(*a, **k)
+    return wrapper
+
+
 def test_hub_id_loads_from_the_hf_cache_offline(bge_skeleton: Path, offline_hf: Path):
     # The layout huggingface_hub writes: models--org--name/{refs/main, snapshots/<commit>/files}.
     repo = offline_hf / "hub" / "models--BAAI--bge-small-zh-v1.5"
