@@ -259,7 +259,7 @@ def _best_clause(part: QuestionInfo, ctx: Context) -> int | None:
 
 def _clause_score(part: QuestionInfo, clause: Clause, n: int, ctx: Context) -> float:
     cover = _coverage(part, clause.header() + clause.text, rare=False)  # whole clauses: retrieval already weighed rarity
-    score = cover + 0.2 / n
+    score = cover + 0.1 / n
     if part.docs:
         score += 0.5 if clause.doc_id in part.docs else -0.5
     if ctx.pinned == n:

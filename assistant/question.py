@@ -9,7 +9,7 @@ from typing import Callable
 from assistant.text import is_dictionary_word, words
 from index.markers import cn_to_int
 from index.places import NOT_PLACE
-from index.synonyms import synonyms
+from index.synonyms import known_phrases, synonyms
 
 # Intent cues. A question may carry several (目标是多少？哪些部门负责？).
 _DEPT = re.compile(r"部门|单位|谁|牵头|负责|主管|责任|哪家|职责|归哪")
@@ -105,7 +105,9 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
     stripped = _PARAGRAPH.sub(" ", _ARTICLE.sub(" ", _BREACHED.sub(" ", stripped)))
     stripped = _ITEM_REF.sub(" ", _YEAR_PHRASE.sub(" ", _PERIOD.sub(" ", _DOC_NUMBER.sub(" ", stripped))))
     terms = []
-    for w in _merged(words(stripped), in_corpus):
+    phrases, stripped = known_phrases(stripped)
+    phrases = [p for p in phrases if not all(w in QUESTION_WORDS for w in words(p))]  # 牵头部门 asks, it is no topic
+    for w in phrases + _merged(words(stripped), in_corpus):
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
         if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
             continue
@@ -113,7 +115,7 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
             continue  # segmentation debris such as 内要 / 这是 / 方没
         if re.fullmatch(r"[零一二两三四五六七八九十百千几第]+[个项类种条次家座]?", w):
             continue  # 三个 / 两项: counts in the question, not its topic
-        if in_corpus is not None and not is_dictionary_word(w) and not in_corpus(w):
+        if in_corpus is not None and w not in phrases and not is_dictionary_word(w) and not in_corpus(w):
             continue  # an unseen-word guess of the segmenter that no document uses
         if w not in terms:
             terms.append(w)

@@ -14,6 +14,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("加氢站", "氢能站", "加氢设施"),
     ("能耗", "能源消耗", "用能", "耗能"),
     ("生产总值", "GDP", "国内生产总值", "经济总量"),
+    ("单位生产总值", "万元GDP", "单位GDP", "万元生产总值"),
     ("牵头", "主管", "牵头单位", "牵头部门", "主管部门", "责任单位", "负责"),
     ("生活垃圾", "垃圾"),
     ("固体废物", "固废", "废弃物"),
@@ -49,7 +50,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("拆除", "拆掉", "拆"),
     ("闲置", "停用", "停止运行", "停运"),
     ("报批", "批准", "报经", "审批"),
-    ("超标", "超过排放标准", "超过污染物排放标准"),
+    ("超标", "超过排放标准", "超过污染物排放标准", "超过"),
+    ("工业企业", "工厂", "厂家"),
     ("生效", "起施行"),
     ("区人民政府", "区政府"),
     ("市人民政府", "市政府"),
@@ -64,6 +66,20 @@ for _group in SYNONYM_GROUPS:
     for _term in _group:
         _INDEX.setdefault(_term, ())
         _INDEX[_term] = tuple(dict.fromkeys(_INDEX[_term] + tuple(t for t in _group if t != _term)))
+
+
+_PHRASES = sorted((t for t in _INDEX if len(t) >= 3), key=len, reverse=True)
+
+
+def known_phrases(text: str) -> tuple[list[str], str]:
+    """Multi-word expressions of the table in `text` (万元GDP, 超过排放标准), longest first, and the text
+    without them, so a segmenter can't split one into words that mean something else (万元 + GDP)."""
+    found = []
+    for p in _PHRASES:
+        if p in text:
+            found.append(p)
+            text = text.replace(p, " ")
+    return found, text
 
 
 def synonyms(term: str) -> tuple[str, ...]:
