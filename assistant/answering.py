@@ -80,7 +80,7 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
         clauses.extend(_penalties_for(idx, clauses[:k]))
     if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", info.text):  # the issuing notice holds the document's metadata
         for d in info.docs or {c.doc_id for c in clauses[:1]}:
-            clauses.extend(c for c in idx.clauses(d) if c.kind == "preamble")
+            clauses.extend(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
     seen: set[str] = set()
     unique = [c for c in clauses if not (c.clause_id in seen or seen.add(c.clause_id))]
     return unique, pinned

@@ -109,8 +109,10 @@ def _meta_answer(info: QuestionInfo, ctx: Context) -> Draft | None:
         if "date" in asks and meta and meta.date:
             y, m, d = meta.date.split("-")
             day = f"{int(y)}年{int(m)}月{int(d)}日"
-            if day in c.text:
-                lines.append(_cite(f"《{c.doc_title}》于{day}印发", n))
+            where = next((k for k, x in ctx.clauses.items()  # the notice, or the closing's …年…月…日印发
+                          if x.doc_id == c.doc_id and x.kind in ("preamble", "closing") and day in x.text), None)
+            if where is not None:
+                lines.append(_cite(f"《{c.doc_title}》于{day}印发", where))
         if not lines:
             continue
         for sent in split_sentences(c.text):

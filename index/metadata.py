@@ -113,3 +113,15 @@ def read_head(head: list[str], fallback_title: str) -> HeadInfo:
         if dates:
             date = iso_date(dates[-1])
     return HeadInfo(title, title_idx, doc_number, issuer, date, kind_of(title))
+
+
+_PRINTED = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*印发$")
+
+
+def printed_date(closing: list[str]) -> str | None:
+    """The 印发 date of the closing block (上海市松江区人民政府办公室 2023年5月22日印发), when the head has none."""
+    for line in closing:
+        m = _PRINTED.search(line.strip())
+        if m:
+            return iso_date(m)
+    return None

@@ -14,7 +14,7 @@ from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
 from index.markers import STATUTE_KINDS
-from index.metadata import read_head
+from index.metadata import printed_date, read_head
 from index.models import (
     KIND_ARTICLE, KIND_CLOSING, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH, KIND_PREAMBLE, KIND_TABLE_ROW,
     Chunk, Clause, DocumentMeta, make_doc_id, short_hash,
@@ -78,7 +78,8 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
         drafts.append(_Draft(LABEL_CLOSING, (LABEL_CLOSING,), outline.closing, KIND_CLOSING, LABEL_CLOSING, ""))
 
     doc_id = make_doc_id(info.title, info.doc_number)
-    meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, info.date, info.kind,
+    date = info.date or printed_date([lines[i].text for i in outline.closing])
+    meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, date, info.kind,
                         path, content_hash, fmt)
     offsets = _line_offsets(lines)
     clauses = _finish(drafts, lines, offsets, meta)
