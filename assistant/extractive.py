@@ -187,16 +187,33 @@ def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[st
         if n is not None:
             sentence = _unit_sentence(ctx.clauses[n])
             if sentence:
-                return _cite(sentence, n), n
+                return _content_of(part, ctx, n) + _cite(sentence, n), n
     if part.articles:
         return _article_answer(part, ctx)
     best = _best_sentence(part, ctx, used)
     if best is None:
-        return _refusal_for(part)
+        return _refusal_for(part, ctx)
     sentence, n = best
     if ctx.clauses[n].kind == KIND_TABLE_ROW:
         return _table_rows(part, ctx, n), n
     return _cite(_with_article(sentence, ctx.clauses[n]), n), n
+
+
+_ASKS_CONTENT = re.compile(r"目标|指标|要求|任务|内容|措施|多少|几[个座家项]|比例|时限|什么时候|哪一年|规定")
+
+
+def _content_of(part: QuestionInfo, ctx: Context, n: int) -> str:
+    """For 充电桩的目标和牵头部门: the clause's sentence on the topic, before its units ('' if not asked)."""
+    if not _ASKS_CONTENT.search(part.text) or not _has_topic(part):
+        return ""
+    from dataclasses import replace
+
+    only = Context({n: ctx.clauses[n]}, ctx.doc_names, ctx.known_places, ctx.doc_numbers, n, ctx.in_corpus,
+                   ctx.aliases, ctx.metas, ctx.rarity)
+    best = _best_sentence(replace(_topic_only(part), wants_units=False), only, n)
+    if best is None or trailing_parenthetical(best[0]) or _UNIT_WORDS.search(best[0][:8]):
+        return ""  # the sentence would only repeat the units
+    return _cite(best[0], n)
 
 
 def _table_rows(part: QuestionInfo, ctx: Context, n: int) -> str:
@@ -497,7 +514,7 @@ def _compare(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
             found += 1
             lines.append(f"{name}：{result[0]}")
     if not found:
-        return _refusal_for(info)
+        return _refusal_for(info, ctx)
     return Draft("\n".join(lines), BACKEND)
 
 
@@ -508,8 +525,13 @@ def _cite(sentence: str, n: int) -> str:
     return f"{s}[{n}]。"
 
 
-def _refusal_for(part: QuestionInfo) -> Refusal:
-    named = list(part.places) + ([part.counted] if part.counted else []) + [t for t in part.terms if t != part.counted]
+def _refusal_for(part: QuestionInfo, ctx: Context | None = None) -> Refusal:
+    """What was not found, naming first what the closest clauses lack (杨浦区、养老服务 — not 每年、安排)."""
+    terms = [t for t in part.terms if t != part.counted]
+    if ctx is not None:
+        texts = [c.header() + c.text for c in ctx.clauses.values() if not part.docs or c.doc_id in part.docs]
+        terms.sort(key=lambda t: any(term_in(t, x) for x in texts))  # stable: missing terms first
+    named = list(part.places) + ([part.counted] if part.counted else []) + terms
     topic = "、".join(named[:3]) if named else "该问题"
     if part.years:
         return Refusal(f"关于“{topic}”{'、'.join(str(y) for y in part.years)}年的规定")

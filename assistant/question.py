@@ -111,8 +111,9 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
         if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
             continue
-        if len(w) == 2 and (w[0] in _FUNCTION_CHARS or w[1] in _FUNCTION_CHARS):
-            continue  # segmentation debris such as 内要 / 这是 / 方没
+        if len(w) == 2 and (w[0] in _FUNCTION_CHARS or w[1] in _FUNCTION_CHARS) and not (
+                is_dictionary_word(w) and (in_corpus is None or in_corpus(w))):
+            continue  # segmentation debris such as 内要 / 这是 / 方没 (but 氢能 / 节能 / 各区 are words documents use)
         if re.fullmatch(r"[零一二两三四五六七八九十百千几第]+[个项类种条次家座]?", w):
             continue  # 三个 / 两项: counts in the question, not its topic
         if in_corpus is not None and w not in phrases and not is_dictionary_word(w) and not in_corpus(w):
