@@ -149,8 +149,21 @@ def cmd_clauses(args, assistant) -> int:
     return EXIT_OK
 
 
+def _first_use(args, assistant) -> None:
+    """An empty store gets the shipped corpus first (as the app does), so a new user's first question is answered."""
+    if assistant.documents():
+        return
+    _say(f"首次使用：索引为空，正在导入默认文件库 {assistant.settings.corpus} …")
+    report = assistant.ensure_corpus(None if getattr(args, "json", False) else _progress())
+    if report is not None:
+        for f in report.failed:
+            _say(f"失败：{f.path}: {f.error}")
+        _say(f"已导入 {report.documents} 个文件、{report.clauses} 条条款。")
+
+
 def cmd_search(args, assistant) -> int:
     _announce_mode(assistant)
+    _first_use(args, assistant)
     hits = assistant.search(args.query, args.k, args.doc)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
@@ -202,6 +215,7 @@ class HistoryError(ValueError):
 
 def cmd_ask(args, assistant) -> int:
     _announce_mode(assistant)
+    _first_use(args, assistant)
     ans = assistant.ask(args.question, _load_history(args.history), backend=args.backend, k=args.k)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
@@ -212,6 +226,7 @@ def cmd_ask(args, assistant) -> int:
 
 def cmd_chat(args, assistant) -> int:
     _announce_mode(assistant)
+    _first_use(args, assistant)
     backend = args.backend or assistant.settings.backend
     print(f"政策条款问答（{assistant.mode().label}，回答方式：{backend}）。输入问题回车；/clear 清空对话，/exit 退出。")
     history: list[dict] = []

@@ -242,6 +242,17 @@ def test_ask_json_has_exactly_the_documented_keys(store):
     assert all({"text", "citations", "supported"} <= set(s) for s in data["sentences"])
 
 
+def test_first_ask_on_an_empty_store_imports_the_shipped_corpus(tmp_path):
+    """A new user's first command: `ask … --json` with no store yet answers from data/policies/."""
+    store = tmp_path / "fresh"
+    proc = _cli("ask", "嘉定区到2025年新增光伏装机目标是多少？", "--json", "--store", str(store), "--lexical")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert not data["refused"] and "29.4万千瓦" in data["answer"]
+    assert data["citations"][0]["citation"] == "《嘉定区减污降碳协同增效实施方案》（嘉府发〔2023〕27号）二、（一）1."
+    assert "首次使用" in proc.stderr and "已导入 6 个文件" in proc.stderr
+
+
 @pytest.mark.parametrize("content", ['[{"role": "user", "content": "青浦区', '[{"role": "system", "content": "x"}]'],
                          ids=["not_json", "bad_role"])
 def test_ask_with_malformed_history_exits_2_with_one_chinese_line(content, store, tmp_path):
