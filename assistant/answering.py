@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from assistant.condense import Condensed, cited_sentence, condense
 from assistant.extractive import Context, Refusal, compose
 from assistant.grounding import check_answer, renumber
-from assistant.question import QuestionInfo, analyze
+from assistant.question import COMPARE_CUE, QuestionInfo, analyze
 from assistant.types import Answer, Draft, Sentence
 from index.models import Clause
 
@@ -30,14 +30,12 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         from assistant.backends import llm_condense
 
         cond = llm_condense(assistant, backend, question, history, cond)
-    mentions = idx.mentions(cond.question)
-    docs = list(dict.fromkeys(d for _, ids in mentions for d in ids))
+    docs, compare = _named_documents(idx, cond.question)
     info = analyze(cond.question, docs, places, idx.corpus_has, idx.rarity)
-    named_apart = len({tuple(ids) for _, ids in mentions}) >= 2  # 青浦、普陀 — not one alias shared by two
-    if info.compare != (named_apart and info.compare):
+    if info.compare != compare:
         from dataclasses import replace
 
-        info = replace(info, compare=False)
+        info = replace(info, compare=compare)
     clauses, pinned = _retrieve(assistant, info, cond, k)
     metas = {m.doc_id: m for m, _ in idx.documents()}
     ctx = Context(
@@ -52,6 +50,27 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         rarity=idx.rarity,
     )
     return cond, info, ctx, compose(info, ctx)
+
+
+def _named_documents(idx, question: str) -> tuple[list[str], bool]:
+    """The documents a question names, and whether it compares them.
+
+    嘉定区的减污降碳协同增效工作: 嘉定区 narrows the title words that two plans share to one document.
+    青浦、普陀、松江分别…: disjoint names compare. 松江区和上海环境能源交易所: a city and a district without a
+    compare cue (分别/各/相比…) is the district's question, not a comparison.
+    """
+    groups = [list(ids) for _, ids in idx.mentions(question)]
+    if not groups:
+        return [], False
+    flat = list(dict.fromkeys(d for g in groups for d in g))
+    common = [d for d in flat if all(d in g for g in groups)]
+    if common:
+        return common, False
+    levels = {d: idx.level(d) for d in flat}
+    if COMPARE_CUE.search(question) or len(set(levels.values())) == 1:
+        return flat, len(flat) >= 2
+    lowest = max(levels.values())
+    return [d for d in flat if levels[d] == lowest], False
 
 
 def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: int) -> tuple[list[Clause], int | None]:

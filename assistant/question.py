@@ -20,7 +20,7 @@ _MONEY = re.compile(r"多少钱|罚款|罚多少|罚金|补贴|补助|奖励多�
 # (Classifiers such as 个/座/辆 are interchangeable in documents, so only units of measure count.)
 _ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元)")
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
-_COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
+COMPARE_CUE = _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
 _BREACHED = re.compile(r"违反(?:本(?:条例|办法|规定|细则|决定))?第([一二三四五六七八九十百零〇两\d]+)条")
 # Whom a provision addresses: statutes set one penalty 对个人 and another 对单位.

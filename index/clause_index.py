@@ -239,6 +239,13 @@ class ClauseIndex:
         shared = [m for m in self._snap.docs.values() if place and _own_place(m.title) == place]
         return place if len(shared) == 1 else meta.title
 
+    def level(self, doc_id: str) -> int:
+        """How local a document is: 0 unknown or national, 1 a province or city (上海市), 2 a district or county."""
+        place = _own_place(self._snap.docs[doc_id].title)
+        if not place:
+            return 0
+        return 2 if place[-1] in "区县旗镇乡" or place.endswith("街道") else 1
+
     def corpus_has(self, term: str) -> bool:
         """Does any indexed clause contain `term`?"""
         snap = self._snap
