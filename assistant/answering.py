@@ -100,6 +100,12 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
     if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", info.text):  # the issuing notice holds the document's metadata
         for d in info.docs or {c.doc_id for c in clauses[:1]}:
             clauses.extend(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
+    if cond.previous_answer and not cond.follows_previous:
+        # A new question in a conversation may still be about the clause just cited (环保部门多长时间内要答复？)
+        quote = cited_sentence(cond.previous_answer)
+        found = idx.find_quote(quote) if quote else None
+        if found:
+            clauses.append(found)
     seen: set[str] = set()
     unique = [c for c in clauses if not (c.clause_id in seen or seen.add(c.clause_id))]
     return unique, pinned
