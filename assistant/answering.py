@@ -36,7 +36,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         from dataclasses import replace
 
         info = replace(info, compare=compare)
-    clauses, pinned = _retrieve(assistant, info, cond, k)
+    clauses, pinned, previous = _retrieve(assistant, info, cond, k)
     metas = {m.doc_id: m for m, _ in idx.documents()}
     ctx = Context(
         clauses={n: c for n, c in enumerate(clauses, 1)},
@@ -44,6 +44,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         known_places=frozenset(places),
         doc_numbers=frozenset(m.doc_number for m in metas.values() if m.doc_number),
         pinned=pinned,
+        previous=previous,
         in_corpus=idx.corpus_has,
         aliases=frozenset(places),
         metas=metas,
@@ -73,7 +74,9 @@ def _named_documents(idx, question: str) -> tuple[list[str], bool]:
     return [d for d in flat if levels[d] == lowest], False
 
 
-def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: int) -> tuple[list[Clause], int | None]:
+def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: int
+              ) -> tuple[list[Clause], int | None, int | None]:
+    """Numbered candidates, the [n] a follow-up is pinned to (这项…), and the [n] of the clause last cited."""
     idx = assistant.index
     clauses: list[Clause] = []
     pinned = None
@@ -100,15 +103,17 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
     if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", info.text):  # the issuing notice holds the document's metadata
         for d in info.docs or {c.doc_id for c in clauses[:1]}:
             clauses.extend(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
-    if cond.previous_answer and not cond.follows_previous:
+    last = None
+    if cond.previous_answer:
         # A new question in a conversation may still be about the clause just cited (环保部门多长时间内要答复？)
         quote = cited_sentence(cond.previous_answer)
-        found = idx.find_quote(quote) if quote else None
-        if found:
-            clauses.append(found)
+        last = idx.find_quote(quote) if quote else None
+        if last:
+            clauses.append(last)
     seen: set[str] = set()
     unique = [c for c in clauses if not (c.clause_id in seen or seen.add(c.clause_id))]
-    return unique, pinned
+    previous = next((n for n, c in enumerate(unique, 1) if last and c.clause_id == last.clause_id), None)
+    return unique, pinned, previous
 
 
 _BREACH = "违反本(?:条例|办法|规定|细则|实施细则|决定|法)"

@@ -21,6 +21,7 @@ from index.units import trailing_parenthetical
 BACKEND = "extractive"
 MAX_SENTENCE = 90  # characters; longer sentences are trimmed to the phrases that answer
 MIN_TERM_COVERAGE = 0.6  # share of the question's known focus terms the chosen clause must mention
+PREVIOUS_BONUS = 0.2  # for the clause the conversation's last answer cited, when it also covers the question
 MIN_KNOWN_SHARE = 0.38  # share of a question's terms that must be words the corpus uses
 MIN_UNKNOWN_BIGRAMS = 0.5  # a 3+-character term no document uses must share this much of its bigrams with them
 MIN_ALIEN_SHARE = 0.3  # … or else weigh less than this share of the question's terms
@@ -53,6 +54,7 @@ class Context:
     known_places: frozenset[str]  # place names that documents are about
     doc_numbers: frozenset[str]
     pinned: int | None = None  # [n] of the clause the previous answer cited (这项 / 其中 …)
+    previous: int | None = None  # [n] of the clause the conversation's last answer cited (preferred on a tie)
     in_corpus: Callable[[str], bool] | None = None  # does any document use this expression?
     aliases: frozenset[str] = frozenset()  # how questions name documents (stripped from focus terms)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc_id → title, 文号, issuer, date
@@ -208,8 +210,7 @@ def _content_of(part: QuestionInfo, ctx: Context, n: int) -> str:
         return ""
     from dataclasses import replace
 
-    only = Context({n: ctx.clauses[n]}, ctx.doc_names, ctx.known_places, ctx.doc_numbers, n, ctx.in_corpus,
-                   ctx.aliases, ctx.metas, ctx.rarity)
+    only = replace(ctx, clauses={n: ctx.clauses[n]}, pinned=n, previous=None)
     best = _best_sentence(replace(_topic_only(part), wants_units=False), only, n)
     if best is None or trailing_parenthetical(best[0]) or _UNIT_WORDS.search(best[0][:8]):
         return ""  # the sentence would only repeat the units
@@ -346,6 +347,8 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
         score += 0.2
     if used is not None and n == used:
         score += 0.3
+    elif ctx.previous == n:
+        score += PREVIOUS_BONUS  # 氢燃料电池车的推广量呢？ after 加氢站: the same sentence's next figure
     if part.wants_units and _UNIT_WORDS.search(sent):
         score += 0.2
     if part.wants_time and _DATE.search(sent):
