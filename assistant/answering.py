@@ -9,6 +9,7 @@ from assistant.condense import Condensed, cited_sentence, condense
 from assistant.extractive import Context, Refusal, compose
 from assistant.grounding import check_answer, renumber
 from assistant.question import COMPARE_CUE, QuestionInfo, analyze
+from assistant.text import strip_markers
 from assistant.types import Answer, Draft, Sentence
 from index.models import Clause
 
@@ -45,6 +46,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         doc_numbers=frozenset(m.doc_number for m in metas.values() if m.doc_number),
         pinned=pinned,
         previous=previous,
+        said=strip_markers(cond.previous_answer or ""),
         in_corpus=idx.corpus_has,
         aliases=frozenset(places),
         metas=metas,

@@ -55,6 +55,7 @@ class Context:
     doc_numbers: frozenset[str]
     pinned: int | None = None  # [n] of the clause the previous answer cited (这项 / 其中 …)
     previous: int | None = None  # [n] of the clause the conversation's last answer cited (preferred on a tie)
+    said: str = ""  # the conversation's last answer, markers removed: a follow-up asks for something new
     in_corpus: Callable[[str], bool] | None = None  # does any document use this expression?
     aliases: frozenset[str] = frozenset()  # how questions name documents (stripped from focus terms)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc_id → title, 文号, issuer, date
@@ -235,9 +236,10 @@ def _topic_only(part: QuestionInfo) -> QuestionInfo:
 
 def _with_article(sentence: str, clause: Clause) -> str:
     """A statute answer says which article it quotes: 第四十条规定：…"""
-    if clause.kind == KIND_ARTICLE and not sentence.startswith(clause.label):
-        return f"{clause.label}规定：{sentence}"
-    return sentence
+    if clause.kind != KIND_ARTICLE:
+        return sentence
+    body = sentence[len(clause.label):].lstrip() if sentence.startswith(clause.label) else sentence
+    return f"{clause.label}规定：{body}"  # 第七十六条违反本条例… would read as if the article broke the law
 
 
 def _has_topic(part: QuestionInfo) -> bool:
@@ -349,6 +351,8 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
         score += 0.3
     elif ctx.previous == n:
         score += PREVIOUS_BONUS  # 氢燃料电池车的推广量呢？ after 加氢站: the same sentence's next figure
+    if ctx.said and _repeats(_trim(sent, part), ctx.said) and not _adds_what_was_asked(part, sent, ctx.said):
+        score -= 0.5  # 如果有许可证但没按证排放呢？ is not answered by the sentence just quoted
     if part.wants_units and _UNIT_WORDS.search(sent):
         score += 0.2
     if part.wants_time and _DATE.search(sent):
@@ -358,6 +362,33 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
     if part.party and "对" + part.party not in sent:
         score -= 1.0  # 对单位呢？ is not answered by the penalty 对个人
     return score
+
+
+def _core(text: str) -> str:
+    return re.sub(r"[\s，。；、：:,.;]", "", text)
+
+
+REPEAT_SHARE = 0.45  # a candidate this much made of runs (4+ characters) of the last answer would repeat it
+
+
+def _repeats(sent: str, said: str) -> bool:
+    from difflib import SequenceMatcher
+
+    a, b = _core(sent), _core(said)
+    if not a or not b:
+        return False
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(m.size for m in blocks if m.size >= 4) / len(a) >= REPEAT_SHARE
+
+
+def _adds_what_was_asked(part: QuestionInfo, sent: str, said: str) -> bool:
+    """Does `sent` say something the last answer did not: the department asked for, or another figure?"""
+    if part.wants_units:
+        m = re.search(r"由[^，。；]{1,24}?(?:部门|机构|政府|委员会|委|局|办)", sent)
+        if m and m.group(0) not in said:
+            return True
+    refs = re.compile(r"第[零〇一二两三四五六七八九十百千\d]+[条款项章节]")  # which article, not a figure
+    return bool(numbers(refs.sub("", sent)) - numbers(refs.sub("", said)))  # a figure not said yet
 
 
 def _states_measure(sent: str, measure: str) -> bool:
