@@ -318,7 +318,9 @@ def _candidates(clause: Clause) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for full in re.findall(r"[^。！？\n]+[。！？]?", clause.text):
         full = full.strip()
-        pieces = [p for p in split_sentences(full) if not is_heading_sentence(p)]
+        # An article's label is no heading: 第九十一条本条例自2016年10月1日起施行。 is a whole article.
+        pieces = [p for p in split_sentences(full) if not is_heading_sentence(
+            _ARTICLE_HEAD.sub("", p) if clause.kind == KIND_ARTICLE else p)]
         out.extend((p, full) for p in pieces)
         if len(pieces) > 1 and (full, full) not in out:
             out.append((full, full))
