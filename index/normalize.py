@@ -9,6 +9,7 @@ per-line hints for the clause parser, not as text.
 from __future__ import annotations
 
 import re
+from collections import Counter
 import unicodedata
 from dataclasses import dataclass
 
@@ -105,13 +106,21 @@ def _strip_markdown(line: str) -> tuple[str, int, str | None]:
 
 
 def _is_wrapped(widths: list[int]) -> tuple[bool, float]:
-    """Hard-wrapped text has most lines at nearly the same display width."""
+    """Hard-wrapped text (a PDF's text layer) has a sharp peak of lines at one display width, the wrap width.
+
+    Short lines (a paragraph's tail, headings) don't count against it: a statute whose articles each wrap
+    once has as many tails as full lines. Text with a paragraph a line has no such peak, or a wide one.
+    """
     if len(widths) < 20:
         return False, 0.0
-    ws = sorted(widths)
-    w = ws[int(len(ws) * 0.75)]
-    near = sum(1 for x in ws if 0.8 * w <= x <= 1.1 * w) / len(ws)
-    return (near > 0.5 and w <= 100), float(w)
+    counts = Counter(widths)
+    peak = max(range(30, 101), key=lambda w: sum(counts[x] for x in range(w - 3, w + 4)))
+    at_peak = sum(counts[x] for x in range(peak - 3, peak + 4))
+    long = sum(1 for x in widths if x >= 0.5 * peak)
+    if at_peak < 8 or at_peak / long < 0.3 or sum(1 for x in widths if x > 1.15 * peak) > 0.1 * len(widths):
+        return False, 0.0
+    mode = max(range(peak - 3, peak + 4), key=lambda x: (counts[x], x))  # the wrap width itself
+    return True, float(mode)
 
 
 def normalize_text(raw: str, fmt: str = "txt") -> NormalizedText:
@@ -120,8 +129,11 @@ def normalize_text(raw: str, fmt: str = "txt") -> NormalizedText:
     markdown = fmt == "md"
     if markdown:
         raw = _HTML_COMMENT.sub("\n", raw)
-    items: list[tuple[str, int, str | None, bool]] = []
+    items: list[tuple[str, int, str | None, bool, int]] = []
     for src in raw.split("\n"):
+        # How much of the line the text fills, indentation included: a PDF's indented 第三条　… first line
+        # is as full as the lines it wraps into, though cleaning removes its indent and spaces.
+        fill = display_width(src.rstrip())
         if _PAGE_MARKER.match(src):
             continue
         table = "\t" in src.strip(" \u3000")
@@ -136,30 +148,31 @@ def normalize_text(raw: str, fmt: str = "txt") -> NormalizedText:
         else:
             text = clean_spaces(src)
         if text:
-            items.append((text, depth, bold and clean_spaces(bold), table))
+            items.append((text, depth, bold and clean_spaces(bold), table, fill))
 
-    wrapped, wrap_w = _is_wrapped([display_width(t) for t, _, _, tab in items if not tab])
+    wrapped, wrap_w = _is_wrapped([fill for _, _, _, tab, fill in items if not tab])
     lines: list[Line] = []
-    prev_full = False
-    for text, depth, bold, table in items:
+    prev_full = prev_joined = False
+    for text, depth, bold, table, fill in items:
         starts_block = table or depth > 0 or match_marker(text) is not None
         if lines and not starts_block and not lines[-1].is_table_row and lines[-1].md_heading == 0:
             prev = lines[-1].text
-            if _continues(prev, text, prev_full, wrapped):
+            if _continues(prev, text, prev_full, wrapped, prev_joined):
                 lines[-1] = Line(_join(prev, text), 0, lines[-1].bold_head, False)
-                prev_full = wrapped and display_width(text) >= 0.85 * wrap_w
+                prev_full = wrapped and fill >= 0.85 * wrap_w
+                prev_joined = True
                 continue
         lines.append(Line(text, depth, bold, table))
-        width = display_width(text)
+        prev_joined = False
         if wrapped and match_marker(text) is not None:
-            prev_full = width >= 0.95 * wrap_w  # a heading wraps only when it fills the line
+            prev_full = fill >= 0.88 * wrap_w  # a heading wraps only when it (nearly) fills the line
         else:
-            prev_full = wrapped and width >= 0.85 * wrap_w
+            prev_full = wrapped and fill >= 0.85 * wrap_w
     return NormalizedText(tuple(lines), wrapped)
 
 
-def _continues(prev: str, nxt: str, prev_full: bool, wrapped: bool) -> bool:
-    """Does `nxt` continue the sentence that `prev` ends?"""
+def _continues(prev: str, nxt: str, prev_full: bool, wrapped: bool, prev_joined: bool = False) -> bool:
+    """Does `nxt` continue the sentence that `prev` ends? (`prev_joined`: prev is already several lines.)"""
     last = prev[-1]
     if last in _CONTINUES or prev.count("《") > prev.count("》") or prev.count("“") > prev.count("”"):
         return True
@@ -170,8 +183,9 @@ def _continues(prev: str, nxt: str, prev_full: bool, wrapped: bool) -> bool:
     if last in _TERMINAL:
         return False
     if wrapped:
-        # A short unpunctuated line in wrapped text ends a page mid-sentence, unless it is a heading.
-        return match_marker(prev) is None
+        # A short unpunctuated line in wrapped text ends a page mid-sentence, unless it is a heading
+        # (a numbered line on its own; a numbered paragraph already joined from several lines is no heading).
+        return prev_joined or match_marker(prev) is None
     # An unwrapped line cut mid-sentence: long text ending in a CJK character or digit.
     # (A numbered line that long is a heading with its text, not a standalone heading.)
     limit = 80 if match_marker(prev) is not None else 60
@@ -179,7 +193,8 @@ def _continues(prev: str, nxt: str, prev_full: bool, wrapped: bool) -> bool:
 
 
 def _join(a: str, b: str) -> str:
-    """Join two pieces of one sentence; keep a space only between two Latin words."""
-    if re.match(r"[A-Za-z0-9]", a[-1:]) and re.match(r"[A-Za-z0-9]", b[:1]):
+    """Join two pieces of one sentence; keep a space only between two Latin words (a number wrapped
+    as 9 / 0% is one number)."""
+    if re.match(r"[A-Za-z0-9]", a[-1:]) and re.match(r"[A-Za-z0-9]", b[:1]) and not (a[-1].isdigit() and b[0].isdigit()):
         return a + " " + b
     return a + b
