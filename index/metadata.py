@@ -5,6 +5,8 @@ Only what the document itself says: a field the head doesn't state is None.
 from __future__ import annotations
 
 import re
+
+from index.markers import match_marker
 from dataclasses import dataclass
 
 _KIND_SUFFIXES = (
@@ -56,6 +58,8 @@ def find_title_line(head: list[str]) -> int | None:
     for i, line in enumerate(head):
         if "关于" in line or "印发" in line or "《" in line or _DOC_NUMBER.search(line):
             continue
+        if match_marker(line) is not None or re.fullmatch(r"目\s*录", line.strip()):
+            continue  # a 目录 entry (第一章 总则 / 第一节 一般规定) is no title
         if _TITLE.match(line):
             best = i
     return best
@@ -108,7 +112,7 @@ def read_head(head: list[str], fallback_title: str) -> HeadInfo:
         date = iso_date(_DATE.fullmatch(dated[-1].strip()))
     elif issuer and "人民代表大会" in issuer:
         # A regulation's 题注 lists adoption and amendments; its date is the latest one.
-        dates = [_DATE.match(line) for line in head]
+        dates = [_DATE.match(line.lstrip("（(")) for line in head]  # （2025年6月26日…通过）
         dates = [d for d in dates if d]
         if dates:
             date = iso_date(dates[-1])

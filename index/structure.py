@@ -75,10 +75,25 @@ def _first_heading(lines: list[Line], statute: bool) -> int | None:
         if m is None or m.number != 1 or line.is_table_row:
             continue
         if statute and m.kind in STATUTE_KINDS:
-            return i
+            return _past_contents(lines, i, m.kind)
         if not statute and m.kind in OUTLINE_KINDS:
             return i
     return None
+
+
+def _past_contents(lines: list[Line], first: int, kind: str) -> int:
+    """Skip a statute's 目录: when 第一章 comes again before 第一条, the first one was the table of contents
+    (which then stays in the head, with the 题注, so no text is lost)."""
+    start = first
+    for i in range(first + 1, len(lines)):
+        m = match_marker(lines[i].text)
+        if m is None:
+            continue
+        if m.kind == "tiao":
+            break
+        if m.kind == kind and m.number == 1:
+            start = i
+    return start
 
 
 def build_outline(lines: list[Line]) -> Outline:
