@@ -30,6 +30,8 @@ _META = re.compile(r"文号|发文字号|字号|发文机关|印发单位|发文
 # A stated quantity: any number that isn't a calendar year, a percentage, or a Chinese-numeral amount.
 _QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年)")
 _MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
+_ASKS_PENALTY = re.compile(r"罚|处罚|处分|法律责任|怎么处理|如何处理|后果|追究")
+_PENALTY = re.compile(r"罚款|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|停业整顿|关闭|处分|警告|追究[^，。；]{0,6}责任")
 _UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头")
 _DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十]+(?:个工作)?日")
 
@@ -107,7 +109,7 @@ def _meta_answer(info: QuestionInfo, ctx: Context) -> Draft | None:
         lines = []
         if "number" in asks and c.doc_number and c.doc_number in c.text:
             lines.append(_cite(f"《{c.doc_title}》的文号为{c.doc_number}", n))
-        if "issuer" in asks and meta and meta.issuer and meta.issuer in c.text:
+        if "issuer" in asks and meta and meta.issuer and all(o in c.text for o in meta.issuer.split("、")):
             lines.append(_cite(f"《{c.doc_title}》由{meta.issuer}印发", n))
         if "date" in asks and meta and meta.date:
             y, m, d = meta.date.split("-")
@@ -331,8 +333,8 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
                     clause_text: str = "", full: str = "") -> float | None:
     cover = _coverage(part, sent)
     has_qty = bool(_QUANTITY.search(sent))
-    if part.wants_money and not _MONEY.search(sent):
-        return None
+    if part.wants_money and not _MONEY.search(sent) and not (_ASKS_PENALTY.search(part.text) and _PENALTY.search(sent)):
+        return None  # 罚多少 wants an amount; 怎么罚 is also answered by 一倍以上三倍以下罚款 / 追回资金 / 取消资格
     if part.wants_number and not part.wants_time and not has_qty:
         return None
     if part.measure and not _states_measure(sent, part.measure):

@@ -22,7 +22,7 @@ _ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方�
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
 COMPARE_CUE = _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
-_BREACHED = re.compile(r"违反(?:本(?:条例|办法|规定|细则|决定))?第([一二三四五六七八九十百零〇两\d]+)条")
+_BREACHED = re.compile(r"违反(?:本|《?[\u4e00-\u9fff]{0,24}?(?=条例|办法|规定|细则|决定))?(?:条例|办法|规定|细则|决定)?》?第([一二三四五六七八九十百零〇两\d]+)条")
 # Whom a provision addresses: statutes set one penalty 对个人 and another 对单位.
 _PARTY = re.compile(r"对(个人|单位|企业|法人|其他组织|公民|经营者|主要负责人|直接责任人员|直接负责的主管人员)")
 _PARAGRAPH = re.compile(r"第([一二三四五六七八九十\d]{1,3})款")
@@ -197,7 +197,7 @@ def term_score(term: str, text: str) -> float:
         return 0.8
     if len(term) >= 3:
         grams = [term[i: i + 2] for i in range(len(term) - 1)]
-        if sum(g in text for g in grams) / len(grams) >= 0.67:
+        if sum(g in text for g in grams) * 3 >= len(grams) * 2:  # two of three character pairs
             return 0.7
     return 0.0
 

@@ -188,13 +188,19 @@ def _table_lines(table) -> list[str]:
     return lines
 
 
+_ORG_END = re.compile(r"(?:委员会|人民政府|政府|办公室|委|局|办|厅|院|中心|公司|街道|街镇|镇|队|所|社|会)$")
+
+
 def _join_cell_lines(text: str) -> str:
     # Line breaks inside a cell are layout, not content: glue CJK, keep a space between Latin words.
+    # One organisation per line (区数据局 / 区科委) is a list: keep it one, with 、.
+    parts = [s.strip() for s in text.splitlines() if s.strip()]
+    listing = len(parts) > 1 and all(len(p) <= 20 and _ORG_END.search(p) for p in parts)
     out = ""
-    for part in (s.strip() for s in text.splitlines()):
-        if not part:
-            continue
-        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+    for part in parts:
+        if out and listing:
+            out += "、"
+        elif out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
             out += " "
         out += part
     return out

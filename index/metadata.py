@@ -65,6 +65,17 @@ def find_title_line(head: list[str]) -> int | None:
     return best
 
 
+_ONE_ORG = re.compile(r".+?(?:委员会|人民政府|办公厅|办公室|局|厅|部|院|委)")
+
+
+def _joint_issuers(issuer: str) -> str:
+    """上海市经济和信息化委员会上海市财政局 (two issuers whose separating space was cleaned) → joined with 、."""
+    parts = _ONE_ORG.findall(issuer)
+    if len(parts) >= 2 and "".join(parts) == issuer and all(len(p) >= 5 for p in parts):
+        return "、".join(parts)
+    return issuer
+
+
 def read_head(head: list[str], fallback_title: str) -> HeadInfo:
     """Metadata from the lines before the first numbered heading."""
     title_idx = find_title_line(head)
@@ -76,7 +87,7 @@ def read_head(head: list[str], fallback_title: str) -> HeadInfo:
         if m and "关于" in line:
             title = title or m.group("title")
             if m.group("issuer") and _ORG.search(m.group("issuer").strip()):
-                notice_issuer = m.group("issuer").strip()
+                notice_issuer = _joint_issuers(m.group("issuer").strip())
             break
     title = title or fallback_title
 
