@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from assistant.condense import Condensed, cited_sentence, condense
-from assistant.extractive import Context, Refusal, compose
+from assistant.extractive import MAX_LIST_ITEMS, Context, Refusal, compose, is_list_lead
 from assistant.grounding import check_answer, renumber
 from assistant.question import COMPARE_CUE, QuestionInfo, analyze
 from assistant.text import strip_markers
@@ -47,12 +47,41 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         pinned=pinned,
         previous=previous,
         said=strip_markers(cond.previous_answer or ""),
+        **_family_numbers(idx, clauses),
         in_corpus=idx.corpus_has,
         aliases=frozenset(places),
         metas=metas,
         rarity=idx.rarity,
     )
     return cond, info, ctx, compose(info, ctx)
+
+
+def _family_numbers(idx, clauses: list[Clause]) -> dict:
+    """[n] of each item's list lead, and of each list lead's items, among the numbered candidates."""
+    number = {c.clause_id: n for n, c in enumerate(clauses, 1)}
+    lead_of, items_of = {}, {}
+    for n, c in enumerate(clauses, 1):
+        lead = idx.lead_of(c)
+        if lead is not None and lead.clause_id in number and is_list_lead(lead):
+            lead_of[n] = number[lead.clause_id]
+        if c.kind == "lead" and is_list_lead(c):
+            kids = tuple(number[i.clause_id] for i in idx.items_of(c) if i.clause_id in number)
+            if kids:
+                items_of[n] = kids
+    return {"lead_of": lead_of, "items_of": items_of}
+
+
+def _family(idx, found: list[Clause]) -> list[Clause]:
+    """List leads and their items: 1.弄虚作假…的； answers 会有什么后果 only with its lead
+    (有下列情形之一的，由…追回资金：), and a lead ending in 下列条件： only with its items."""
+    out: list[Clause] = []
+    for c in found:
+        lead = idx.lead_of(c)
+        if lead is not None and is_list_lead(lead):
+            out.append(lead)
+        if c.kind == "lead" and is_list_lead(c):
+            out.extend(idx.items_of(c)[:MAX_LIST_ITEMS])
+    return out
 
 
 def _named_documents(idx, question: str) -> tuple[list[str], bool]:
@@ -105,6 +134,7 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
     if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", info.text):  # the issuing notice holds the document's metadata
         for d in info.docs or {c.doc_id for c in clauses[:1]}:
             clauses.extend(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
+    clauses.extend(_family(idx, clauses[:k]))
     last = None
     if cond.previous_answer:
         # A new question in a conversation may still be about the clause just cited (环保部门多长时间内要答复？)

@@ -58,6 +58,8 @@ class Context:
     pinned: int | None = None  # [n] of the clause the previous answer cited (这项 / 其中 …)
     previous: int | None = None  # [n] of the clause the conversation's last answer cited (preferred on a tie)
     said: str = ""  # the conversation's last answer, markers removed: a follow-up asks for something new
+    lead_of: dict[int, int] = field(default_factory=dict)  # item [n] → [n] of its list lead (有下列情形之一的…：)
+    items_of: dict[int, tuple[int, ...]] = field(default_factory=dict)  # list lead [n] → its items' [n]
     in_corpus: Callable[[str], bool] | None = None  # does any document use this expression?
     aliases: frozenset[str] = frozenset()  # how questions name documents (stripped from focus terms)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc_id → title, 文号, issuer, date
@@ -193,6 +195,9 @@ def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[st
             sentence = _unit_sentence(ctx.clauses[n])
             if sentence:
                 return _content_of(part, ctx, n) + _cite(sentence, n), n
+    if _WHICH_ARTICLE.search(part.text) and used is not None:
+        c = ctx.clauses[used]  # 这是条例第几条规定的？ — the clause just quoted
+        return _cite(f"以上规定见{c.citation}", used), used
     if part.articles:
         return _article_answer(part, ctx)
     best = _best_sentence(part, ctx, used)
@@ -201,7 +206,90 @@ def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[st
     sentence, n = best
     if ctx.clauses[n].kind == KIND_TABLE_ROW:
         return _table_rows(part, ctx, n), n
+    if n in ctx.items_of and sentence.rstrip().endswith(("：", ":")):
+        return _cite(sentence, n) + _list_items(ctx, ctx.items_of[n], len(sentence)), n
+    if n in ctx.lead_of and _needs_lead(part, sentence):
+        m = ctx.lead_of[n]
+        return _cite(_lead_in(ctx.clauses[m]), m) + _cite(_strip_marker(sentence), n), n
+    if sentence.rstrip().endswith(("：", ":")):
+        items = _following_items(ctx.clauses[n], sentence)
+        if items:  # 有下列情形之一的，…约谈…： → （一）…；（二）…
+            head = _cite(_with_article(sentence, ctx.clauses[n]), n)
+            kept: list[str] = []
+            for item in items:
+                if kept and len(head) + sum(map(len, kept)) + len(item) > LIST_BUDGET:
+                    break
+                kept.append(_strip_marker(item).rstrip("；;。"))
+            return head + _cite("；".join(kept), n), n
+    lead_in = _item_lead_in(ctx.clauses[n], sentence)
+    if lead_in and _needs_lead(part, sentence):  # （六）篡改、伪造监测数据的 → …依法给予处分：
+        return _cite(_with_article(lead_in, ctx.clauses[n]), n) + _cite(_strip_marker(sentence), n), n
     return _cite(_with_article(sentence, ctx.clauses[n]), n), n
+
+
+_WHICH_ARTICLE = re.compile(r"第几条|哪一条|哪条|第几款|哪一款|出自哪|哪个条款")
+MAX_LIST_ITEMS = 8
+LIST_BUDGET = 200  # characters of an answer that lists a lead's items
+_LIST_LEAD = re.compile(r"(?:下列|以下|如下)[^。；]{0,12}[：:]\s*$|之一的[^。]*[：:]\s*$")
+
+
+def is_list_lead(clause: Clause) -> bool:
+    """A lead clause that introduces a list: …应当同时符合下列条件： / 有下列情形之一的，由…追回资金："""
+    return clause.kind == "lead" and bool(_LIST_LEAD.search(clause.text))
+
+
+def _lead_in(lead: Clause) -> str:
+    return _strip_marker(lead.text.strip().split("\n")[-1])
+
+
+def _strip_marker(text: str) -> str:
+    from index.markers import match_marker
+
+    m = match_marker(text)
+    return m.rest.strip() if m and m.rest.strip() else text
+
+
+def _following_items(clause: Clause, sentence: str) -> list[str]:
+    """The 项 lines (（一）… / 1.… / ①…) that follow a lead-in sentence within one clause."""
+    lines = clause.text.split("\n")
+    at = next((i for i, line in enumerate(lines) if sentence.strip() and line.rstrip().endswith(sentence.strip())), None)
+    out = []
+    for line in lines[at + 1:] if at is not None else []:
+        if not _ITEM_LINE.match(line):
+            break
+        out.append(line.strip())
+    return out
+
+
+def _item_lead_in(clause: Clause, sentence: str) -> str | None:
+    """Within one clause, the line ending in ： that a 项 line (（六）…的；) belongs to."""
+    lines = clause.text.split("\n")
+    at = next((i for i, line in enumerate(lines) if sentence.strip() and sentence.strip() in line), None)
+    if at is None or not _ITEM_LINE.match(lines[at]):
+        return None
+    for line in reversed(lines[:at]):
+        if line.rstrip().endswith(("：", ":")):
+            return line.strip()
+        if not _ITEM_LINE.match(line):
+            return None
+    return None
+
+
+def _needs_lead(part: QuestionInfo, sentence: str) -> bool:
+    """An item (弄虚作假…的；) says what, its lead what follows: does the question ask for the latter?"""
+    return bool((_ASKS_PENALTY.search(part.text) and not _PENALTY.search(sentence))
+                or (part.wants_money and not _MONEY.search(sentence))
+                or (part.wants_units and not _UNIT_WORDS.search(sentence)))
+
+
+def _list_items(ctx: Context, items: tuple[int, ...], used_chars: int) -> str:
+    out = ""
+    for m in items:
+        text = _strip_marker(ctx.clauses[m].text.strip())
+        if out and used_chars + len(out) + len(text) > LIST_BUDGET:
+            break
+        out += _cite(text, m)
+    return out
 
 
 _ASKS_CONTENT = re.compile(r"目标|指标|要求|任务|内容|措施|多少|几[个座家项]|比例|时限|什么时候|哪一年|规定")
@@ -314,19 +402,32 @@ def _best_sentence(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[
 
 def _candidates(clause: Clause) -> list[tuple[str, str]]:
     """(piece, its sentence): sentences (to 。) and their ；-separated pieces, since a piece alone may lack
-    the subject or the year (2024年，…；…) that its sentence opens with."""
+    the subject or the year (2024年，…；…) that its sentence opens with. Headings are left out."""
     if clause.kind == KIND_TABLE_ROW:
         return [(clause.text, clause.text)]
     out: list[tuple[str, str]] = []
-    for full in re.findall(r"[^。！？\n]+[。！？]?", clause.text):
-        full = full.strip()
-        # An article's label is no heading: 第九十一条本条例自2016年10月1日起施行。 is a whole article.
-        pieces = [p for p in split_sentences(full) if not is_heading_sentence(
-            _ARTICLE_HEAD.sub("", p) if clause.kind == KIND_ARTICLE else p)]
-        out.extend((p, full) for p in pieces)
-        if len(pieces) > 1 and (full, full) not in out:
-            out.append((full, full))
+    for line in clause.text.split("\n"):
+        fulls = [f.strip() for f in re.findall(r"[^。！？]+[。！？]?", line) if f.strip()]
+        for k, full in enumerate(fulls):
+            pieces = [p for p in split_sentences(full) if not _is_title(p, clause, first=k == 0, alone=len(fulls) == 1)]
+            out.extend((p, full) for p in pieces)
+            if len(pieces) > 1 and (full, full) not in out:
+                out.append((full, full))
     return out
+
+
+def _is_title(piece: str, clause: Clause, *, first: bool, alone: bool) -> bool:
+    """A heading line (二、主要目标 / 1.大力发展非化石能源) or the title a line opens with (1、大力发展光伏项目。…).
+
+    An article's label is no title (第九十一条本条例自…起施行。), and a numbered sentence alone on its line is
+    the provision itself: 1.弄虚作假、骗取专项资金的； / （一）本办法由市经信委负责解释。
+    """
+    text = _ARTICLE_HEAD.sub("", piece) if clause.kind == KIND_ARTICLE else piece
+    if not text.strip():
+        return True  # 第七条（技术标准）: label and caption only
+    if text.rstrip()[-1:] in "。！？；!?;":
+        return first and not alone and is_heading_sentence(text)
+    return is_heading_sentence(text)
 
 
 def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, ctx: Context, used: int | None,
@@ -558,6 +659,8 @@ def _compare(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
 
 def _cite(sentence: str, n: int) -> str:
     s = sentence.strip()
+    if s and s[-1] in "：:":
+        return f"{s[:-1]}[{n}]："  # a lead-in: its items follow
     if s and s[-1] in "。；！？;!?":
         return f"{s[:-1]}[{n}]。"
     return f"{s}[{n}]。"

@@ -194,6 +194,30 @@ class ClauseIndex:
     def clause(self, clause_id: str) -> Clause | None:
         return self._snap.clauses.get(clause_id)
 
+    def lead_of(self, clause: Clause) -> Clause | None:
+        """The lead clause an item hangs under (（二）有下列情形之一的，由…追回资金：  →  1.弄虚作假…的；)."""
+        return self._family()[0].get((clause.doc_id, clause.path[:-1])) if len(clause.path) > 1 else None
+
+    def items_of(self, lead: Clause) -> list[Clause]:
+        """The items under a lead clause, in document order."""
+        return self._family()[1].get((lead.doc_id, lead.path), [])
+
+    def _family(self) -> tuple[dict, dict]:
+        snap = self._snap
+        if getattr(self, "_family_gen", None) != snap.generation:
+            leads: dict[tuple[str, tuple[str, ...]], Clause] = {}
+            items: dict[tuple[str, tuple[str, ...]], list[Clause]] = {}
+            for d, ids in snap.by_doc.items():
+                for cid in ids:
+                    c = snap.clauses[cid]
+                    if c.kind == "lead":
+                        leads[(d, c.path)] = c
+                    elif len(c.path) > 1:
+                        items.setdefault((d, c.path[:-1]), []).append(c)
+            self._family_cache = (leads, items)
+            self._family_gen = snap.generation
+        return self._family_cache
+
     def neighbours(self, clause_id: str, n: int = 1) -> list[Clause]:
         """The clause with up to n clauses either side, in document order."""
         snap = self._snap

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
-from index.markers import STATUTE_KINDS
+from index.markers import STATUTE_KINDS, match_marker
 from index.metadata import printed_date, read_head
 from index.models import (
     KIND_ARTICLE, KIND_CLOSING, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH, KIND_PREAMBLE, KIND_TABLE_ROW,
@@ -67,7 +67,7 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     if outline.head:
         drafts.extend(_head_drafts(outline, lines, info.title_line))
     if outline.root.children:
-        _walk(outline.root, (), (), (), outline.statute, drafts)
+        _walk(outline.root, (), (), (), outline.statute, drafts, speaks=lambda i: _heading_speaks(lines[i]))
     else:
         warnings.append(WARN_UNSTRUCTURED)
         drafts = [_Draft(f"第{n}段", (f"第{n}段",), [i], KIND_PARAGRAPH, f"第{n}段", "")
@@ -101,8 +101,23 @@ def _head_drafts(outline: Outline, lines: list[Line], title_line: int | None) ->
     return out
 
 
+def _heading_speaks(line: Line) -> bool:
+    """Does a heading line carry provisions of its own (（2）示范项目。被认定为…给予补助…条件：),
+    not just a title (（一）总体目标 / 1.大力发展非化石能源。)?"""
+    m = match_marker(line.text)
+    if m is None:
+        return False
+    rest = m.rest.strip()
+    body = re.split(r"[。；;]", rest, maxsplit=1)
+    if len(body) == 2 and len(body[1].strip()) >= 12:
+        return True  # a title, then provisions
+    # …有下列情形之一的，由…追回资金…： / 按照以下标准给予补助： — a lead-in to the items below
+    return rest.endswith(("：", ":")) and len(rest) >= 12
+
+
 def _walk(sec: Section, path: tuple[str, ...], label: tuple[str, ...], cite: tuple[str, ...],
-          statute: bool, out: list[_Draft], pending: list[int] | None = None) -> list[int]:
+          statute: bool, out: list[_Draft], pending: list[int] | None = None,
+          speaks: Callable[[int], bool] = lambda i: False) -> list[int]:
     """Emit drafts for `sec`'s subtree in document order.
 
     In an outline, clauses partition the body: a heading with no lead paragraph opens
@@ -121,12 +136,13 @@ def _walk(sec: Section, path: tuple[str, ...], label: tuple[str, ...], cite: tup
         parent_key = "/".join(path)
         is_article = statute and m.kind == "tiao"
         if child.children and not is_article:
-            if len(child.lines) > 1:  # lead paragraph: heading line plus the text before the first child
+            if len(child.lines) > 1 or (not statute and speaks(child.line_index)):
+                # lead paragraph: heading line plus the text before the first child, or a heading with provisions
                 out.append(_Draft("".join(c_label), c_path, pending + child.lines, KIND_LEAD, "".join(c_cite), parent_key))
                 pending = []
             elif not statute:
                 pending = pending + child.lines
-            pending = _walk(child, c_path, c_label, c_cite, statute, out, pending)
+            pending = _walk(child, c_path, c_label, c_cite, statute, out, pending, speaks)
         elif statute and not is_article:
             if len(child.lines) > 1:  # text under a chapter heading that isn't an article
                 out.append(_Draft(child.title, c_path, child.lines, KIND_LEAD, child.title, parent_key))
