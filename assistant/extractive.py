@@ -227,6 +227,7 @@ def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[st
     return _cite(_with_article(sentence, ctx.clauses[n]), n), n
 
 
+_ASKS_LIST = re.compile(r"哪些|哪几|什么条件|哪些条件|包括什么|包含什么|哪些情形|哪些内容|哪些行为|列举")
 _WHICH_ARTICLE = re.compile(r"第几条|哪一条|哪条|第几款|哪一款|出自哪|哪个条款")
 MAX_LIST_ITEMS = 8
 LIST_BUDGET = 200  # characters of an answer that lists a lead's items
@@ -425,8 +426,8 @@ def _is_title(piece: str, clause: Clause, *, first: bool, alone: bool) -> bool:
     text = _ARTICLE_HEAD.sub("", piece) if clause.kind == KIND_ARTICLE else piece
     if not text.strip():
         return True  # 第七条（技术标准）: label and caption only
-    if text.rstrip()[-1:] in "。！？；!?;":
-        return first and not alone and is_heading_sentence(text)
+    if text.rstrip()[-1:] in "。！？；!?;：:":  # a sentence, or a lead-in to items (…符合下列条件：)
+        return first and not alone and text.rstrip()[-1:] not in "：:" and is_heading_sentence(text)
     return is_heading_sentence(text)
 
 
@@ -464,6 +465,8 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
         score += 0.4
     if not time_ok:
         score -= 0.4
+    if _ASKS_LIST.search(part.text) and not part.wants_units and sent.rstrip().endswith(("：", ":")):
+        score += 0.5  # 要符合哪些条件？ is answered by …应当同时符合下列条件： and its items
     if part.party and "对" + part.party not in sent:
         score -= 1.0  # 对单位呢？ is not answered by the penalty 对个人
     return score
