@@ -213,6 +213,9 @@ def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[st
         return _cite(_lead_in(ctx.clauses[m]), m) + _cite(_strip_marker(sentence), n), n
     if sentence.rstrip().endswith(("：", ":")):
         items = _following_items(ctx.clauses[n], sentence)
+        if items and not _ASKS_LIST.search(part.text) and part.terms:
+            best = max(_coverage(part, i) for i in items)  # 应用单位擅自使用…怎么罚: that item, not the list
+            items = [i for i in items if best > 0 and _coverage(part, i) == best][:1] or items
         if items:  # 有下列情形之一的，…约谈…： → （一）…；（二）…
             head = _cite(_with_article(sentence, ctx.clauses[n]), n)
             kept: list[str] = []
