@@ -32,7 +32,8 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
 
         cond = llm_condense(assistant, backend, question, history, cond)
     docs, compare = _named_documents(idx, cond.question)
-    info = analyze(cond.question, docs, places, idx.corpus_has, idx.rarity)
+    named = places | {alias for alias, _ in idx.mentions(cond.question)}  # 预付卡条例 names a document, no topic
+    info = analyze(cond.question, docs, named, idx.corpus_has, idx.rarity)
     if info.compare != compare:
         from dataclasses import replace
 
@@ -49,7 +50,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         said=strip_markers(cond.previous_answer or ""),
         **_family_numbers(idx, clauses),
         in_corpus=idx.corpus_has,
-        aliases=frozenset(places),
+        aliases=frozenset(named),
         metas=metas,
         rarity=idx.rarity,
     )

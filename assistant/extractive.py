@@ -265,6 +265,11 @@ def _following_items(clause: Clause, sentence: str) -> list[str]:
     return out
 
 
+def _pays(part: QuestionInfo, text: str) -> bool:
+    """Does `text` state an amount, or for 怎么罚 a penalty of any kind?"""
+    return bool(_MONEY.search(text) or (_ASKS_PENALTY.search(part.text) and _PENALTY.search(text)))
+
+
 def _item_lead_in(clause: Clause, sentence: str) -> str | None:
     """Within one clause, the line ending in ： that a 项 line (（六）…的；) belongs to."""
     lines = clause.text.split("\n")
@@ -368,7 +373,7 @@ def _eligible(part: QuestionInfo, clause: Clause, ctx: Context) -> bool:
 
 def _best_clause(part: QuestionInfo, ctx: Context) -> int | None:
     scored = [(_clause_score(part, c, n, ctx), n) for n, c in ctx.clauses.items()
-              if _eligible(part, c, ctx) and _coverage(part, c.header() + c.text, graded=False) >= MIN_TERM_COVERAGE]
+              if c.kind not in ("preamble", "closing") and _eligible(part, c, ctx) and _coverage(part, c.header() + c.text, graded=False) >= MIN_TERM_COVERAGE]
     scored = [x for x in scored if x[0] > 0]
     return max(scored)[1] if scored else None
 
@@ -420,6 +425,9 @@ def _candidates(clause: Clause) -> list[tuple[str, str]]:
     return out
 
 
+_NOTICE_TITLE = re.compile(r"关于(?:印发|发布|转发|公布)[^。]*的(?:通知|决定|公告)")
+
+
 def _is_title(piece: str, clause: Clause, *, first: bool, alone: bool) -> bool:
     """A heading line (二、主要目标 / 1.大力发展非化石能源) or the title a line opens with (1、大力发展光伏项目。…).
 
@@ -427,6 +435,8 @@ def _is_title(piece: str, clause: Clause, *, first: bool, alone: bool) -> bool:
     the provision itself: 1.弄虚作假、骗取专项资金的； / （一）本办法由市经信委负责解释。
     """
     text = _ARTICLE_HEAD.sub("", piece) if clause.kind == KIND_ARTICLE else piece
+    if _NOTICE_TITLE.search(text) and not text.rstrip().endswith("。"):
+        return True  # …关于印发《…》的通知: the notice's title, no provision
     if not text.strip():
         return True  # 第七条（技术标准）: label and caption only
     if text.rstrip()[-1:] in "。！？；!?;：:":  # a sentence, or a lead-in to items (…符合下列条件：)
@@ -438,7 +448,7 @@ def _sentence_score(part: QuestionInfo, sent: str, clause_cover: float, n: int, 
                     clause_text: str = "", full: str = "") -> float | None:
     cover = _coverage(part, sent)
     has_qty = bool(_QUANTITY.search(sent))
-    if part.wants_money and not _MONEY.search(sent) and not (_ASKS_PENALTY.search(part.text) and _PENALTY.search(sent)):
+    if part.wants_money and not _pays(part, sent) and not (n in ctx.lead_of and _pays(part, ctx.clauses[ctx.lead_of[n]].text)):
         return None  # 罚多少 wants an amount; 怎么罚 is also answered by 一倍以上三倍以下罚款 / 追回资金 / 取消资格
     if part.wants_number and not part.wants_time and not has_qty:
         return None

@@ -240,7 +240,28 @@ class ClauseIndex:
             if alias in rest:
                 rest = rest.replace(alias, "□")  # a longer, more specific alias wins
                 found.append((alias, doc_ids))
+        for short, doc_id in self._abbreviations(rest):
+            found.append((short, [doc_id]))
         return found
+
+    def _abbreviations(self, text: str) -> list[tuple[str, str]]:
+        """Titles as officials shorten them: 预付卡条例 (《上海市单用途预付消费卡管理条例》), 环保条例 — the
+        characters of the short name appear in that order in exactly one document's title of the same kind."""
+        out = []
+        titles = [(m.doc_id, m.title) for m in self._snap.docs.values()]
+        for m in _SHORT_TITLE.finditer(text):
+            body, kind = m.group(1), m.group(2)
+            for i in range(len(body) - 1):
+                short = body[i:]
+                if short[0] in "本该此这其上":
+                    continue
+                hits = [d for d, t in titles if _KIND_TAIL.search(t) and t.endswith(kind) and _in_order(short, t[: -len(kind)])]
+                if len(hits) == 1:
+                    out.append((short + kind, hits[0]))
+                    break
+                if hits:
+                    break  # shorter still would be even more ambiguous
+        return out
 
     def _aliases(self) -> list[tuple[str, list[str]]]:
         snap = self._snap
@@ -516,6 +537,19 @@ class ClauseIndex:
 
 
 _KIND_TAIL = re.compile(r"(?:实施方案|工作方案|行动方案|方案|条例|办法|规定|细则|意见|规划|计划)$")
+
+
+_SHORT_TITLE = re.compile(r"([\u4e00-\u9fff]{2,10}?)(条例|办法|实施方案|方案|规定|细则|意见)")
+
+
+def _in_order(short: str, title: str) -> bool:
+    """Are the characters of `short` in `title`, in order?"""
+    pos = 0
+    for ch in short:
+        pos = title.find(ch, pos) + 1
+        if pos == 0:
+            return False
+    return True
 
 
 _YEARS_TAIL = re.compile(r"[（(][^（）()]{0,20}(?:19|20)\d{2}[^（）()]{0,20}[）)]$|[（(](?:试行|暂行|征求意见稿|修订|修正)[）)]$")

@@ -130,3 +130,15 @@ def test_conditions_question_lists_the_items(assistant):
 def test_issuer_question_names_both_issuers(assistant):
     ans = ask(assistant, "数字化转型专项资金管理暂行办法是哪些部门印发的？")
     assert "上海市经济和信息化委员会、上海市财政局" in ans.answer
+
+
+def test_a_shortened_title_names_its_document(assistant):
+    ans = ask(assistant, "预付卡条例从什么时候开始施行？")
+    assert "2025年10月1日" in ans.answer and ans.citations[0].clause.label == "第三十六条"
+    (hit,) = assistant.lookup("预付卡条例 第三十条")[0]
+    assert hit[0].citation == f"《{STATUTE}》第三十条"
+
+
+def test_item_without_a_penalty_takes_the_one_its_lead_sets(assistant):
+    ans = ask(assistant, "挪用专项资金的怎么处理？")
+    assert "追回已拨付资金" in ans.answer and "挪用" in ans.answer
