@@ -114,6 +114,15 @@ class NaiveIndex:
     def rarity(self, term: str) -> float:
         return self._real.rarity(term)
 
+    def level(self, doc_id: str) -> int:
+        return self._real.level(doc_id)
+
+    def lead_of(self, clause: Clause) -> Clause | None:
+        return None  # fixed-size chunks have no list structure
+
+    def items_of(self, lead: Clause) -> list[Clause]:
+        return []
+
     def documents(self) -> list[tuple[DocumentMeta, int]]:
         return [(m, sum(1 for c in self._chunks.values() if c.doc_id == d)) for d, m in self._metas.items()]
 
