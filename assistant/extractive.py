@@ -14,6 +14,8 @@ from typing import Callable
 
 from assistant.question import QuestionInfo, analyze, counts_thing, term_in, term_score
 from assistant.text import is_dictionary_word, is_heading_sentence, numbers, split_sentences
+from assistant.provisions import (ARTICLE_HEAD, ITEM_LINE, article_paragraphs, following_items, is_list_lead,
+                                  item_lead_in, lead_in, sentences_of_text, strip_marker)
 from assistant.types import REFUSAL_PREFIX, Draft
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause, DocumentMeta
 from index.units import trailing_parenthetical
@@ -210,9 +212,9 @@ def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[st
         return _cite(sentence, n) + _list_items(ctx, ctx.items_of[n], len(sentence)), n
     if n in ctx.lead_of and _needs_lead(part, sentence):
         m = ctx.lead_of[n]
-        return _cite(_lead_in(ctx.clauses[m]), m) + _cite(_strip_marker(sentence), n), n
+        return _cite(lead_in(ctx.clauses[m]), m) + _cite(strip_marker(sentence), n), n
     if sentence.rstrip().endswith(("：", ":")):
-        items = _following_items(ctx.clauses[n], sentence)
+        items = following_items(ctx.clauses[n], sentence)
         if items and not _ASKS_LIST.search(part.text) and part.terms:
             best = max(_coverage(part, i) for i in items)  # 应用单位擅自使用…怎么罚: that item, not the list
             items = [i for i in items if best > 0 and _coverage(part, i) == best][:1] or items
@@ -222,11 +224,11 @@ def _answer_part(part: QuestionInfo, ctx: Context, used: int | None) -> tuple[st
             for item in items:
                 if kept and len(head) + sum(map(len, kept)) + len(item) > LIST_BUDGET:
                     break
-                kept.append(_strip_marker(item).rstrip("；;。"))
+                kept.append(strip_marker(item).rstrip("；;。"))
             return head + _cite("；".join(kept), n), n
-    lead_in = _item_lead_in(ctx.clauses[n], sentence)
-    if lead_in and _needs_lead(part, sentence):  # （六）篡改、伪造监测数据的 → …依法给予处分：
-        return _cite(_with_article(lead_in, ctx.clauses[n]), n) + _cite(_strip_marker(sentence), n), n
+    opener = item_lead_in(ctx.clauses[n], sentence)
+    if opener and _needs_lead(part, sentence):  # （六）篡改、伪造监测数据的 → …依法给予处分：
+        return _cite(_with_article(opener, ctx.clauses[n]), n) + _cite(strip_marker(sentence), n), n
     return _cite(_with_article(sentence, ctx.clauses[n]), n), n
 
 
@@ -234,54 +236,9 @@ _ASKS_LIST = re.compile(r"哪些|哪几|什么条件|哪些条件|包括什么|�
 _WHICH_ARTICLE = re.compile(r"第几条|哪一条|哪条|第几款|哪一款|出自哪|哪个条款")
 MAX_LIST_ITEMS = 8
 LIST_BUDGET = 200  # characters of an answer that lists a lead's items
-_LIST_LEAD = re.compile(r"(?:下列|以下|如下)[^。；]{0,12}[：:]\s*$|之一的[^。]*[：:]\s*$")
-
-
-def is_list_lead(clause: Clause) -> bool:
-    """A lead clause that introduces a list: …应当同时符合下列条件： / 有下列情形之一的，由…追回资金："""
-    return clause.kind == "lead" and bool(_LIST_LEAD.search(clause.text))
-
-
-def _lead_in(lead: Clause) -> str:
-    return _strip_marker(lead.text.strip().split("\n")[-1])
-
-
-def _strip_marker(text: str) -> str:
-    from index.markers import match_marker
-
-    m = match_marker(text)
-    return m.rest.strip() if m and m.rest.strip() else text
-
-
-def _following_items(clause: Clause, sentence: str) -> list[str]:
-    """The 项 lines (（一）… / 1.… / ①…) that follow a lead-in sentence within one clause."""
-    lines = clause.text.split("\n")
-    at = next((i for i, line in enumerate(lines) if sentence.strip() and line.rstrip().endswith(sentence.strip())), None)
-    out = []
-    for line in lines[at + 1:] if at is not None else []:
-        if not _ITEM_LINE.match(line):
-            break
-        out.append(line.strip())
-    return out
-
-
 def _pays(part: QuestionInfo, text: str) -> bool:
     """Does `text` state an amount, or for 怎么罚 a penalty of any kind?"""
     return bool(_MONEY.search(text) or (_ASKS_PENALTY.search(part.text) and _PENALTY.search(text)))
-
-
-def _item_lead_in(clause: Clause, sentence: str) -> str | None:
-    """Within one clause, the line ending in ： that a 项 line (（六）…的；) belongs to."""
-    lines = clause.text.split("\n")
-    at = next((i for i, line in enumerate(lines) if sentence.strip() and sentence.strip() in line), None)
-    if at is None or not _ITEM_LINE.match(lines[at]):
-        return None
-    for line in reversed(lines[:at]):
-        if line.rstrip().endswith(("：", ":")):
-            return line.strip()
-        if not _ITEM_LINE.match(line):
-            return None
-    return None
 
 
 def _needs_lead(part: QuestionInfo, sentence: str) -> bool:
@@ -294,7 +251,7 @@ def _needs_lead(part: QuestionInfo, sentence: str) -> bool:
 def _list_items(ctx: Context, items: tuple[int, ...], used_chars: int) -> str:
     out = ""
     for m in items:
-        text = _strip_marker(ctx.clauses[m].text.strip())
+        text = strip_marker(ctx.clauses[m].text.strip())
         if out and used_chars + len(out) + len(text) > LIST_BUDGET:
             break
         out += _cite(text, m)
@@ -434,7 +391,7 @@ def _is_title(piece: str, clause: Clause, *, first: bool, alone: bool) -> bool:
     An article's label is no title (第九十一条本条例自…起施行。), and a numbered sentence alone on its line is
     the provision itself: 1.弄虚作假、骗取专项资金的； / （一）本办法由市经信委负责解释。
     """
-    text = _ARTICLE_HEAD.sub("", piece) if clause.kind == KIND_ARTICLE else piece
+    text = ARTICLE_HEAD.sub("", piece) if clause.kind == KIND_ARTICLE else piece
     if _NOTICE_TITLE.search(text) and not text.rstrip().endswith("。"):
         return True  # …关于印发《…》的通知: the notice's title, no provision
     if not text.strip():
@@ -618,41 +575,12 @@ def _article_answer(part: QuestionInfo, ctx: Context) -> tuple[str, int] | Refus
                 if chosen and sum(map(len, chosen)) + len(p) > ARTICLE_BUDGET:
                     break
                 chosen.append(p)
-        text = "".join(_cite(_trim(s, part) if part.terms else s, n) for p in chosen for s in _sentences(p))
+        text = "".join(_cite(_trim(s, part) if part.terms else s, n) for p in chosen for s in sentences_of_text(p))
         return text, n
     return Refusal(f"{'、'.join(sorted(wanted))}")
 
 
 ARTICLE_BUDGET = 160  # characters of an article quoted whole before later 款 are left to the citation card
-_ARTICLE_HEAD = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*(?:[（(][^（）()]{1,20}[)）])?\s*")
-_ITEM_LINE = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.．、])")
-
-
-def article_paragraphs(clause: Clause) -> list[str]:
-    """An article's 款, each with its 项: 第七条（技术标准）⏎集中充电设施应当具备下列功能：⏎（一）… → one 款.
-
-    The label and a caption such as （技术标准） are dropped; a line opening with （一）/1. belongs to
-    the 款 before it.
-    """
-    out: list[str] = []
-    for i, line in enumerate(clause.text.split("\n")):
-        line = line.strip()
-        if i == 0:
-            line = _ARTICLE_HEAD.sub("", line).strip()
-        if not line:
-            continue
-        if out and (_ITEM_LINE.match(line) or out[-1].endswith(("：", ":"))):
-            out[-1] += line
-        else:
-            out.append(line)
-    return out
-
-
-def _sentences(text: str) -> list[str]:
-    """Sentences as the grounding guard counts them (ended by 。！？), so each gets its own [n]."""
-    return [s for s in re.findall(r"[^。！？!?]+[。！？!?]?", text) if s.strip()]
-
-
 def _compare(info: QuestionInfo, ctx: Context) -> Draft | Refusal:
     lines, found = [], 0
     for doc_id in info.docs:
