@@ -6,7 +6,8 @@ import re
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from assistant.condense import Condensed, cited_sentence, condense
-from assistant.extractive import MAX_LIST_ITEMS, Context, Refusal, compose, is_list_lead
+from assistant.extractive import MAX_LIST_ITEMS, Context, Refusal, compose
+from assistant.provisions import is_list_lead
 from assistant.grounding import check_answer, renumber
 from assistant.question import COMPARE_CUE, QuestionInfo, analyze
 from assistant.text import strip_markers
@@ -112,12 +113,11 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
     idx = assistant.index
     clauses: list[Clause] = []
     pinned = None
-    if cond.follows_previous:
-        quote = cited_sentence(cond.previous_answer)
-        found = idx.find_quote(quote) if quote else None
-        if found:
-            clauses.append(found)
-            pinned = 1
+    quote = cited_sentence(cond.previous_answer)  # the clause the conversation's last answer cited
+    last = idx.find_quote(quote) if quote else None
+    if cond.follows_previous and last:
+        clauses.append(last)
+        pinned = 1
     if info.compare and len(info.docs) >= 2:
         per_doc = [idx.search(cond.question, 3, doc=d) for d in info.docs]
         for rank in range(3):
@@ -136,13 +136,8 @@ def _retrieve(assistant: "Assistant", info: QuestionInfo, cond: Condensed, k: in
         for d in info.docs or {c.doc_id for c in clauses[:1]}:
             clauses.extend(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
     clauses.extend(_family(idx, clauses[:k]))
-    last = None
-    if cond.previous_answer:
-        # A new question in a conversation may still be about the clause just cited (环保部门多长时间内要答复？)
-        quote = cited_sentence(cond.previous_answer)
-        last = idx.find_quote(quote) if quote else None
-        if last:
-            clauses.append(last)
+    if last:  # a new question in a conversation may still be about the clause just cited (环保部门多长时间内要答复？)
+        clauses.append(last)
     seen: set[str] = set()
     unique = [c for c in clauses if not (c.clause_id in seen or seen.add(c.clause_id))]
     previous = next((n for n, c in enumerate(unique, 1) if last and c.clause_id == last.clause_id), None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Sequence
+from typing import Sequence
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -88,23 +88,9 @@ def _announce_mode(assistant) -> None:
 
 def _progress():
     """A tqdm bar per stage on a terminal; nothing when output is piped."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
+    from assistant.progress import stage_bars
 
-    bars: dict[str, Any] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
+    return stage_bars() if sys.stderr.isatty() else None
 
 
 def cmd_ingest(args, assistant) -> int:

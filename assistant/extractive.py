@@ -14,8 +14,8 @@ from typing import Callable
 
 from assistant.question import QuestionInfo, analyze, counts_thing, term_in, term_score
 from assistant.text import is_dictionary_word, is_heading_sentence, numbers, split_sentences
-from assistant.provisions import (ARTICLE_HEAD, ITEM_LINE, article_paragraphs, following_items, is_list_lead,
-                                  item_lead_in, lead_in, sentences_of_text, strip_marker)
+from assistant.provisions import (ARTICLE_HEAD, article_paragraphs, following_items, item_lead_in, lead_in,
+                                  sentences_of_text, strip_marker)
 from assistant.types import REFUSAL_PREFIX, Draft
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause, DocumentMeta
 from index.units import trailing_parenthetical

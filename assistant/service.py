@@ -4,10 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from assistant.progress import stage_bars
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
 from index.clause_index import ClauseIndex, Progress, RetrievalMode
 from index.models import Clause, DocumentMeta, Hit, IngestReport
+
+
+__all__ = ["Assistant", "stage_bars"]  # stage_bars: the ingest progress callback the CLI and eval pass
 
 
 class Assistant:

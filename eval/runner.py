@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from assistant.types import Answer
 from eval.dataset import CATEGORIES, DatasetError, EvalItem, load_dataset
@@ -181,28 +181,13 @@ def open_assistant(store: str | Path | None, lexical: bool, backend: str | None,
 
 def prepare_store(assistant, progress: bool = True) -> None:
     """Ingest the shipped corpus; files already indexed byte-for-byte are skipped."""
-    report = assistant.ingest(None, _ingest_progress() if progress else None)
+    from assistant.service import stage_bars
+
+    report = assistant.ingest(None, stage_bars() if progress else None)
     for f in report.failed:
         print(f"导入失败 {f.path}：{f.error}", file=sys.stderr)
     if report.documents:
         print(f"已导入 {report.documents} 个文件（{report.clauses} 条）到 {assistant.settings.store}", file=sys.stderr)
-
-
-def _ingest_progress() -> Callable[[str, int, int], None]:
-    from tqdm import tqdm
-
-    bars: dict[str, Any] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
 
 
 def machine() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
-from index.markers import STATUTE_KINDS, match_marker
+from index.markers import match_marker
 from index.metadata import printed_date, read_head
 from index.models import (
     KIND_ARTICLE, KIND_CLOSING, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH, KIND_PREAMBLE, KIND_TABLE_ROW,
