@@ -242,7 +242,7 @@ COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from index.clause_index import StoreCorrupt, UnknownDocument
+    from index.store.clause_index import StoreCorrupt, UnknownDocument
     from pydantic import ValidationError
 
     try:

@@ -7,7 +7,7 @@ from typing import Iterable, Iterator, Sequence
 from assistant.progress import stage_bars
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
-from index.clause_index import ClauseIndex, Progress, RetrievalMode
+from index.store.clause_index import ClauseIndex, Progress, RetrievalMode
 from index.models import Clause, DocumentMeta, Hit, IngestReport
 
 

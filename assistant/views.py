@@ -6,7 +6,7 @@ import re
 from typing import Sequence
 
 from assistant.types import Answer
-from index.clause_index import RetrievalMode
+from index.store.clause_index import RetrievalMode
 from index.models import Clause, DocumentMeta, Hit
 
 CSS = """

@@ -39,7 +39,7 @@ BGE_TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "special_tokens_map
 # (ingest 175 s wall / 64 s CPU, BM25 build 144 s, +1 document 181 s) while other jobs shared the cores.
 DEFAULT_SCALES = "1,10"
 DEFAULT_OUT = "bench/out/results.json"
-from index.clause_index import EMBED_SLICE as INGEST_BATCH  # chunks ClauseIndex._embed_missing encodes per call
+from index.store.clause_index import EMBED_SLICE as INGEST_BATCH  # chunks ClauseIndex._embed_missing encodes per call
 QUERY_ENCODE_SAMPLE = 50
 RANDOM_WEIGHTS_NOTE = "dense vectors come from a random-weight bge-small-zh-v1.5 skeleton: the cost is real, the relevance is not"
 PACKAGES = ("bm25s", "jieba", "chromadb", "FlagEmbedding", "torch", "transformers")
@@ -93,8 +93,8 @@ def contention() -> dict:
 # ---- lexical: one fresh process per scale, so peak RSS belongs to that scale ----------------
 def lexical_worker(corpus: str, store: str, extra: str, questions: list[str], k: int) -> dict:
     t0 = time.perf_counter()
-    from index.bm25_store import BM25Store, tokenize
-    from index.clause_index import ClauseIndex
+    from index.store.bm25 import BM25Store, tokenize
+    from index.store.clause_index import ClauseIndex
     from index.loaders import iter_document_paths, load_document
     from index.parser import parse_document, split_clause
 
@@ -193,10 +193,10 @@ def dense_worker(workdir: str, questions: list[str], sample_n: int, batch: int, 
     import numpy as np
     import torch
 
-    from index.bm25_store import BM25Store  # noqa: F401  (import cost outside the timings)
-    from index.chroma_store import ChromaStore
-    from index.clause_index import ClauseIndex
-    from index.embedder import load_embedder
+    from index.store.bm25 import BM25Store  # noqa: F401  (import cost outside the timings)
+    from index.store.chroma_store import ChromaStore
+    from index.store.clause_index import ClauseIndex
+    from index.store.embedder import load_embedder
     from index.loaders import iter_document_paths, load_document
     from index.parser import parse_document, split_clause
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from eval.dataset import load_dataset, squash
-from index import clause_index
-from index.bm25_store import BM25Store
-from index.chroma_store import ChromaStore
-from index.clause_index import ClauseIndex, UnknownDocument
+from index.store import clause_index
+from index.store.bm25 import BM25Store
+from index.store.chroma_store import ChromaStore
+from index.store.clause_index import ClauseIndex, UnknownDocument
 from index.loaders import (
     REASON_BAD_DOCX, REASON_BAD_PDF, REASON_BINARY, REASON_EMPTY, REASON_MISSING, load_document, unsupported_reason,
 )

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.bm25_store import BM25Store, tokenize
-from index.chroma_store import ChromaStore, collection_name
-from index.embedder import BGE_ZH_QUERY_INSTRUCTION, ModelUnavailable, load_embedder, load_reranker
-from index.fusion import rrf
+from index.store.bm25 import BM25Store, tokenize
+from index.store.chroma_store import ChromaStore, collection_name
+from index.store.embedder import BGE_ZH_QUERY_INSTRUCTION, ModelUnavailable, load_embedder, load_reranker
+from index.store.fusion import rrf
 from index.models import Chunk, Clause
 
 # Verbatim paragraphs from data/policies (whitespace removed from the PDF-extracted ones).
@@ -78,7 +78,7 @@ def skeleton_embedder(bge_skeleton: Path):
 
 
 def test_embedder_loads_local_folder_through_flagembedding(skeleton_embedder, bge_skeleton: Path):
-    from index.flag_compat import flag_embedding
+    from index.store.flag_compat import flag_embedding
 
     FlagModel = flag_embedding().FlagModel
 
@@ -190,7 +190,7 @@ def test_reranker_scores_each_passage_through_flagreranker(tmp_path: Path, bge_s
     import shutil
 
     import torch
-    from index.flag_compat import flag_embedding
+    from index.store.flag_compat import flag_embedding
 
     FlagReranker = flag_embedding().FlagReranker
     from transformers import BertConfig, BertForSequenceClassification
@@ -389,7 +389,7 @@ def test_store_modules_import_without_heavy_dependencies():
     import sys
 
     code = (
-        "import sys, index.embedder, index.bm25_store, index.chroma_store, index.fusion\n"
+        "import sys, index.store.embedder, index.store.bm25, index.store.chroma_store, index.store.fusion\n"
         "heavy = {'torch', 'transformers', 'FlagEmbedding', 'chromadb', 'bm25s', 'jieba'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )

@@ -1,6 +1,6 @@
 """Dense vectors of chunks in a local Chroma database, one collection per embedding model.
 
-Chroma never embeds anything here: vectors always come from index.embedder, so Chroma's default
+Chroma never embeds anything here: vectors always come from index.store.embedder, so Chroma's default
 ONNX embedding function (which would download a model) is never created.
 """
 from __future__ import annotations

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from index.bm25_store import BM25Store, IndexOutdated
-from index.fusion import rrf
+from index.store.bm25 import BM25Store, IndexOutdated
+from index.store.fusion import rrf
 from index.loaders import DocumentError, iter_document_paths, load_document
 from index.models import Chunk, Clause, DocumentMeta, Hit, IngestFailure, IngestReport
 from index.synonyms import expand
@@ -107,7 +107,7 @@ class ClauseIndex:
             if self._models_tried:
                 return
             self._models_tried = True
-            from index.embedder import ModelUnavailable, load_embedder, load_reranker
+            from index.store.embedder import ModelUnavailable, load_embedder, load_reranker
 
             try:
                 self._embedder = load_embedder(self.embed_model)
@@ -130,7 +130,7 @@ class ClauseIndex:
             path = self.store / "chroma"
             if not create and not path.exists():
                 return None
-            from index.chroma_store import ChromaStore
+            from index.store.chroma_store import ChromaStore
 
             self._chroma = ChromaStore(path, self.embed_model or "none")
         return self._chroma
