@@ -1,10 +1,10 @@
-"""The clause index: documents in, clauses out, hybrid search over them.
+"""The clause index: documents in, clauses out, hybrid search over them — what assistant/ and eval/ read.
 
-One on-disk store holds a manifest (the committed state), a JSONL clause file per
-document, a BM25 index per generation, and Chroma (bge vectors). A write builds the
-next generation beside the current one and commits by atomically replacing the
-manifest; Chroma is reconciled to the manifest afterwards, also when a write fails,
-so Chroma and BM25 always describe the same clauses.
+One SQLite file (index.sqlite) holds the committed state: documents, clauses, chunks, the lexical postings and
+the substring postings. A write commits in transactions, so a reader (in this process or another) sees one
+generation at a time and a crash leaves the last commit. What the answering layer asks per question (aliases,
+mentions, short names, levels, corpus_has, rarity) is computed once per generation or answered from postings.
+Chroma (bge vectors) follows the commits: vectors of removed chunks are deleted, missing ones embedded.
 """
 from __future__ import annotations
 
@@ -12,40 +12,29 @@ import json
 import logging
 import math
 import re
-import os
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from index.store.bm25 import BM25Store, IndexOutdated
+import numpy as np
+
+from index.aliases import label_key
+from index.models import Clause, DocumentMeta, Hit, IngestReport
+from index.store.db import DB_FILE, TOKENIZER, Database, StoreCorrupt, generation, get_meta
 from index.store.fusion import rrf
-from index.loaders import DocumentError, iter_document_paths, load_document
-from index.models import Chunk, Clause, DocumentMeta, Hit, IngestFailure, IngestReport
+from index.store.lexical import LexicalView
+from index.store.names import DocumentNames, UnknownDocument
+from index.store.substrings import SubstringView
+from index.store.tokens import TOKENIZER_VERSION
 from index.synonyms import expand
-from index.aliases import abbreviations, doc_aliases, label_key, own_place
-from index.parser import DEFAULT_MAX_CHARS, ParsedDocument, parse_document, split_clause
 
 logger = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-FORMAT = 1
+__all__ = ["ClauseIndex", "RetrievalMode", "StoreCorrupt", "UnknownDocument", "Progress"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-# Chunks handed to the embedder per call: progress is reported between calls, and each FlagEmbedding
-# encode call pays one trial forward pass to size its batches, so fewer, larger calls cost less.
-EMBED_SLICE = 256
-
-
-class StoreCorrupt(RuntimeError):
-    """A store problem a user can fix; str(e) is one Chinese line with the fix."""
-
-
-class UnknownDocument(LookupError):
-    def __init__(self, doc: str, candidates: Sequence[str] = ()):
-        hint = f"；可选：{'、'.join(candidates[:8])}" if candidates else "；用 `python -m assistant docs` 查看已导入文件"
-        super().__init__(f"找不到文件“{doc}”{hint}")
-        self.doc = doc
+DEFAULT_MAX_CHARS = 420  # index.parser.DEFAULT_MAX_CHARS, without importing the parser on the read path
+CLAUSE_CACHE = 20000  # parsed Clause objects kept per process (rows never change, so no invalidation)
 
 
 @dataclass(frozen=True)
@@ -64,41 +53,114 @@ class RetrievalMode:
                 "embed_model": self.embed_model, "reranker": self.reranker, "reason": self.reason}
 
 
-@dataclass(frozen=True)
-class _Snapshot:
+@dataclass
+class _View:
+    """One committed generation: the document list and, built on first use, what questions need of it."""
+
     generation: int
-    docs: dict[str, DocumentMeta]  # doc_id → meta, in ingest order
-    files: dict[str, str]  # doc_id → clause file name
-    clauses: dict[str, Clause]
-    by_doc: dict[str, list[str]]  # doc_id → clause ids in document order
-    bm25: BM25Store = field(repr=False)
+    docs: list[tuple[int, DocumentMeta, int]]  # (seq, meta, clauses) in ingest order
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _lazy: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def seq_of(self) -> dict[str, int]:
+        return self._get("seq_of", lambda: {m.doc_id: s for s, m, _ in self.docs})
 
-def _empty() -> _Snapshot:
-    return _Snapshot(0, {}, {}, {}, {}, BM25Store.build([]))
+    @property
+    def meta_of(self) -> dict[int, DocumentMeta]:
+        return self._get("meta_of", lambda: {s: m for s, m, _ in self.docs})
+
+    @property
+    def live(self) -> np.ndarray:
+        return self._get("live", lambda: np.asarray([s for s, _, _ in self.docs], dtype=np.int32))
+
+    @property
+    def names(self) -> DocumentNames:
+        return self._get("names", lambda: DocumentNames([m for _, m, _ in self.docs]))
+
+    @property
+    def titles(self) -> str:
+        return self._get("titles", lambda: "\n".join(m.title for _, m, _ in self.docs))
+
+    def _get(self, key, build):
+        if key not in self._lazy:
+            with self.lock:
+                if key not in self._lazy:
+                    self._lazy[key] = build()
+        return self._lazy[key]
 
 
 class ClauseIndex:
-    """Read and write one clause store. Reads use an immutable snapshot, so searches never see half a write."""
+    """Read and write one clause store; reads see one committed generation, never half a write."""
 
     def __init__(self, store: Path | str, *, embed_model: str | None = "BAAI/bge-small-zh-v1.5",
                  rerank_model: str | None = None, lexical_only: bool = False,
                  max_chunk_chars: int = DEFAULT_MAX_CHARS, rrf_k: int = 60, candidates: int = 50,
-                 rerank_top_n: int = 20) -> None:
+                 rerank_top_n: int = 20, chroma_url: str | None = None, embed_device: str = "cpu",
+                 embed_batch_size: int = 32, commit_clauses: int | None = None) -> None:
         self.store = Path(store)
         self.embed_model = embed_model
         self.rerank_model = rerank_model
         self.lexical_only = lexical_only or not embed_model
         self.max_chunk_chars = max_chunk_chars
         self.rrf_k, self.candidates, self.rerank_top_n = rrf_k, candidates, rerank_top_n
+        self.chroma_url = chroma_url or None
+        self.embed_device, self.embed_batch_size = embed_device, embed_batch_size
+        self.commit_clauses = commit_clauses
+        self.db = Database(self.store / DB_FILE)
         self._write_lock = threading.RLock()
         self._model_lock = threading.Lock()
+        self._view_lock = threading.Lock()
         self._embedder = None
         self._reranker = None
         self._dense_error: str | None = "已设置为仅关键词检索" if self.lexical_only else None
         self._models_tried = self.lexical_only
         self._chroma = None
-        self._snap = self._read()
+        self._chroma_error: str | None = None
+        self._v: _View | None = None
+        self._clause_cache: dict[int, Clause] = {}
+        self._open()
+
+    def _open(self) -> None:
+        """Create or migrate the store file when needed; rebuild postings written by another tokenizer."""
+        from index.store import migrate
+
+        if not self.db.exists() and not migrate.needs_migration(self.store):
+            return  # nothing on disk yet: reads see an empty store, the first write creates it
+        from index.store import lexical, substrings
+        from index.store.db import SCHEMA
+
+        schema = None
+        if self.db.exists():
+            with self.db.read() as conn:
+                schema = get_meta(conn, SCHEMA) if conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() else None
+        if schema is None:  # a new file, or a migration about to fill one
+            with self._writing():
+                self.db.create(lexical.SEGMENTS.schema() + substrings.SEGMENTS.schema())
+        if migrate.needs_migration(self.store):
+            with self._writing():
+                migrate.migrate(self.db, self.store, self.max_chunk_chars)
+        with self.db.read() as conn:
+            tok = get_meta(conn, TOKENIZER)
+            has_docs = conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
+        if has_docs and tok != TOKENIZER_VERSION:
+            from index.store.ingest import rebuild_postings
+
+            logger.warning("索引由旧版分词器（%s，当前 %s）生成；已根据条款库自动重建关键词索引", tok, TOKENIZER_VERSION)
+            with self._writing():
+                rebuild_postings(self.db, self.max_chunk_chars)
+
+    def _writing(self):
+        from contextlib import ExitStack
+
+        from filelock import FileLock
+
+        stack = ExitStack()
+        self.store.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(self._write_lock)
+        stack.enter_context(FileLock(str(self.store / ".lock")))
+        return stack
 
     # ---- models -------------------------------------------------------------------------
     def _load_models(self) -> None:
@@ -110,215 +172,202 @@ class ClauseIndex:
             from index.store.embedder import ModelUnavailable, load_embedder, load_reranker
 
             try:
-                self._embedder = load_embedder(self.embed_model)
+                self._embedder = load_embedder(self.embed_model, device=self.embed_device,
+                                               batch_size=self.embed_batch_size)
             except ModelUnavailable as e:
                 self._dense_error = str(e)
                 logger.debug("lexical only: %s", e)
             if self.rerank_model:
                 try:
-                    self._reranker = load_reranker(self.rerank_model)
+                    self._reranker = load_reranker(self.rerank_model, device=self.embed_device)
                 except ModelUnavailable as e:
                     logger.debug("no reranker: %s", e)
 
     def mode(self) -> RetrievalMode:
         self._load_models()
-        return RetrievalMode(self._embedder is not None, self.embed_model if self._embedder else None,
-                             self.rerank_model if self._reranker else None, self._dense_error)
+        dense = self._embedder is not None and self._chroma_error is None
+        reason = self._dense_error if self._embedder is None else self._chroma_error
+        return RetrievalMode(dense, self.embed_model if dense else None,
+                             self.rerank_model if self._reranker else None, reason)
 
-    def _chroma_store(self, create: bool):
-        if self._chroma is None:
-            path = self.store / "chroma"
-            if not create and not path.exists():
-                return None
-            from index.store.chroma_store import ChromaStore
+    def _chroma_store(self):
+        """The Chroma store, or None (with one logged line) when it can't be reached: answers stay lexical."""
+        if self._chroma is None and self._chroma_error is None:
+            from index.store.chroma_store import ChromaStore, ChromaUnavailable
 
-            self._chroma = ChromaStore(path, self.embed_model or "none")
+            try:
+                path = None if self.chroma_url else self.store / "chroma"
+                self._chroma = ChromaStore(path, self.embed_model or "none", url=self.chroma_url)
+            except ChromaUnavailable as e:
+                self._chroma_unavailable(e)
         return self._chroma
 
-    # ---- reading ------------------------------------------------------------------------
-    def _read(self) -> _Snapshot:
-        path = self.store / MANIFEST
-        if not path.exists():
-            return _empty()
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            docs, files, clauses, by_doc = {}, {}, {}, {}
-            for entry in manifest["documents"]:
-                meta = DocumentMeta.from_json(entry["meta"])
-                docs[meta.doc_id], files[meta.doc_id] = meta, entry["file"]
-                rows = (self.store / "clauses" / entry["file"]).read_text(encoding="utf-8").splitlines()
-                cs = [Clause.from_record(json.loads(r)) for r in rows if r.strip()]
-                by_doc[meta.doc_id] = [c.clause_id for c in cs]
-                clauses.update((c.clause_id, c) for c in cs)
-            bm25 = self._load_bm25(self.store / manifest["bm25"], clauses, by_doc)
-            return _Snapshot(int(manifest["generation"]), docs, files, clauses, by_doc, bm25)
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise StoreCorrupt(f"索引目录 {self.store} 已损坏（{e}）；请删除该目录后重新运行 `python -m assistant ingest`") from e
+    def _chroma_unavailable(self, e: Exception) -> None:
+        self._chroma, self._chroma_error = None, str(e)
+        logger.warning("%s", e)
 
-    def _load_bm25(self, folder: Path, clauses: dict[str, Clause], by_doc: dict[str, list[str]]) -> BM25Store:
-        """The saved BM25 index; one written by an older tokenizer is rebuilt from the clause files (kept on disk
-        at the next write), so upgrading the product never strands a store."""
-        if not clauses:
-            return BM25Store.build([])
-        try:
-            return BM25Store.load(folder)
-        except IndexOutdated as e:
-            logger.warning("%s；已根据条款库自动重建关键词索引", e)
-            self._bm25_rebuilt = True
-            return BM25Store.build([ch for ids in by_doc.values() for c in ids
-                                    for ch in split_clause(clauses[c], self.max_chunk_chars)])
+    # ---- generations ----------------------------------------------------------------------
+    def _view(self, conn) -> _View:
+        gen = generation(conn)
+        v = self._v
+        if v is not None and v.generation == gen:
+            return v
+        with self._view_lock:
+            if self._v is None or self._v.generation != gen:
+                rows = conn.execute("SELECT seq, meta, n_clauses FROM documents ORDER BY seq").fetchall()
+                self._v = _View(gen, [(s, DocumentMeta.from_json(json.loads(m)), n) for s, m, n in rows])
+            return self._v
 
+    def _read(self):
+        """A read transaction, or None when nothing has been written yet."""
+        return self.db.read() if self.db.exists() else None
+
+    def _lexical(self, conn, v: _View) -> LexicalView:
+        return v._get("lexical", lambda: LexicalView.load(conn, v.live))
+
+    def _substrings(self, conn, v: _View) -> SubstringView:
+        return v._get("substrings", lambda: SubstringView.load(conn, v.live))
+
+    def _rows_to_clauses(self, conn, rows: Sequence[int]) -> dict[int, Clause]:
+        need = [r for r in dict.fromkeys(rows) if r not in self._clause_cache]
+        for start in range(0, len(need), 500):
+            part = need[start: start + 500]
+            for row, rec in conn.execute(f"SELECT row, record FROM clauses WHERE row IN ({','.join('?' * len(part))})", part):
+                if len(self._clause_cache) >= CLAUSE_CACHE:
+                    self._clause_cache.clear()
+                self._clause_cache[row] = Clause.from_record(json.loads(rec))
+        return {r: self._clause_cache[r] for r in rows if r in self._clause_cache}
+
+    def _select(self, sql: str, args: Sequence = ()) -> list[Clause]:
+        """Clauses by a query returning rows (in its order)."""
+        tx = self._read()
+        if tx is None:
+            return []
+        with tx as conn:
+            rows = [r for (r,) in conn.execute(sql, list(args))]
+            found = self._rows_to_clauses(conn, rows)
+        return [found[r] for r in rows if r in found]
+
+    def _current(self) -> _View:
+        tx = self._read()
+        if tx is None:
+            return _View(0, [])
+        with tx as conn:
+            return self._view(conn)
+
+    # ---- documents and clauses ------------------------------------------------------------
     def documents(self) -> list[tuple[DocumentMeta, int]]:
-        snap = self._snap
-        return [(m, len(snap.by_doc[d])) for d, m in snap.docs.items()]
+        return [(m, n) for _, m, n in self._current().docs]
+
+    def n_clauses(self) -> int:
+        """Clauses in the committed generation."""
+        return sum(n for _, _, n in self._current().docs)
 
     def resolve_doc(self, doc: str) -> DocumentMeta:
         """A document by doc_id, exact title, 文号, file name, or a unique part of its title."""
-        snap, key = self._snap, doc.strip().strip("《》")
-        if key in snap.docs:
-            return snap.docs[key]
-        metas = list(snap.docs.values())
-        for m in metas:
-            if key in (m.title, m.doc_number, Path(m.path).name, Path(m.path).stem):
-                return m
-        partial = [m for m in metas if key and key in m.title]
-        if len(partial) == 1:
-            return partial[0]
-        raise UnknownDocument(doc, [m.title for m in (partial or metas)])
+        return self._current().names.resolve(doc)
 
     def clauses(self, doc: str | None = None) -> list[Clause]:
-        snap = self._snap
-        doc_ids = [self.resolve_doc(doc).doc_id] if doc else list(snap.docs)
-        return [snap.clauses[c] for d in doc_ids for c in snap.by_doc[d]]
+        if doc:
+            seq = self._current().seq_of[self.resolve_doc(doc).doc_id]
+            return self._select("SELECT row FROM clauses WHERE doc_seq = ? ORDER BY ord", (seq,))
+        return self._select("SELECT c.row FROM clauses c JOIN documents d ON d.seq = c.doc_seq ORDER BY c.doc_seq, c.ord")
 
     def clause(self, clause_id: str) -> Clause | None:
-        return self._snap.clauses.get(clause_id)
+        found = self._select("SELECT row FROM clauses WHERE clause_id = ?", (clause_id,))
+        return found[0] if found else None
 
     def lead_of(self, clause: Clause) -> Clause | None:
         """The lead clause an item hangs under (（二）有下列情形之一的，由…追回资金：  →  1.弄虚作假…的；)."""
-        return self._family()[0].get((clause.doc_id, clause.path[:-1])) if len(clause.path) > 1 else None
+        if len(clause.path) <= 1:
+            return None
+        seq = self._current().seq_of.get(clause.doc_id)
+        key = json.dumps(list(clause.path[:-1]), ensure_ascii=False)
+        found = self._select("SELECT row FROM clauses WHERE doc_seq = ? AND lead_key = ? ORDER BY ord DESC LIMIT 1",
+                             (seq, key))
+        return found[0] if found else None
 
     def items_of(self, lead: Clause) -> list[Clause]:
         """The items under a lead clause, in document order."""
-        return self._family()[1].get((lead.doc_id, lead.path), [])
-
-    def _family(self) -> tuple[dict, dict]:
-        snap = self._snap
-        if getattr(self, "_family_gen", None) != snap.generation:
-            leads: dict[tuple[str, tuple[str, ...]], Clause] = {}
-            items: dict[tuple[str, tuple[str, ...]], list[Clause]] = {}
-            for d, ids in snap.by_doc.items():
-                for cid in ids:
-                    c = snap.clauses[cid]
-                    if c.kind == "lead":
-                        leads[(d, c.path)] = c
-                    elif len(c.path) > 1:
-                        items.setdefault((d, c.path[:-1]), []).append(c)
-            self._family_cache = (leads, items)
-            self._family_gen = snap.generation
-        return self._family_cache
+        seq = self._current().seq_of.get(lead.doc_id)
+        key = json.dumps(list(lead.path), ensure_ascii=False)
+        return self._select("SELECT row FROM clauses WHERE doc_seq = ? AND parent_key = ? ORDER BY ord", (seq, key))
 
     def neighbours(self, clause_id: str, n: int = 1) -> list[Clause]:
         """The clause with up to n clauses either side, in document order."""
-        snap = self._snap
-        c = snap.clauses.get(clause_id)
-        if c is None:
-            return []
-        ids = snap.by_doc[c.doc_id]
-        i = ids.index(clause_id)
-        return [snap.clauses[x] for x in ids[max(0, i - n): i + n + 1]]
+        return self._select("SELECT b.row FROM clauses a JOIN clauses b ON b.doc_seq = a.doc_seq AND b.ord BETWEEN"
+                            " a.ord - ? AND a.ord + ? WHERE a.clause_id = ? ORDER BY b.ord", (n, n, clause_id))
 
+    # ---- how questions name documents (per generation) ------------------------------------
     def mentioned_docs(self, text: str) -> list[str]:
         """Documents a question names: by place (青浦区 / 青浦), title or title without its place."""
         return list(dict.fromkeys(d for _, ids in self.mentions(text) for d in ids))
 
     def mentions(self, text: str) -> list[tuple[str, list[str]]]:
         """(alias, doc_ids) for each way `text` names documents, in order of length (specific first)."""
-        found: list[tuple[str, list[str]]] = []
-        rest = text
-        for alias, doc_ids in self._aliases():
-            if alias in rest:
-                rest = rest.replace(alias, "□")  # a longer, more specific alias wins
-                found.append((alias, doc_ids))
-        for short, doc_id in self._abbreviations(rest):
-            found.append((short, [doc_id]))
-        return found
-
-    def _abbreviations(self, text: str) -> list[tuple[str, str]]:
-        return abbreviations(text, [(m.doc_id, m.title) for m in self._snap.docs.values()])
-
-    def _aliases(self) -> list[tuple[str, list[str]]]:
-        snap = self._snap
-        if getattr(self, "_alias_gen", None) != snap.generation:
-            table: dict[str, list[str]] = {}
-            for d, m in snap.docs.items():
-                for alias in doc_aliases(m.title):
-                    table.setdefault(alias, []).append(d)
-            self._alias_table = sorted(table.items(), key=lambda x: -len(x[0]))
-            self._alias_gen = snap.generation
-        return self._alias_table
+        return self._current().names.mentions(text)
 
     def aliases(self) -> set[str]:
-        return {a for a, _ in self._aliases()}
+        return self._current().names.aliases()
 
     def short_name(self, doc_id: str) -> str:
         """A document's name in a compare answer: its most specific place (青浦区), else its title."""
-        meta = self._snap.docs[doc_id]
-        place = own_place(meta.title)
-        shared = [m for m in self._snap.docs.values() if place and own_place(m.title) == place]
-        return place if len(shared) == 1 else meta.title
+        return self._current().names.short_name(doc_id)
 
     def level(self, doc_id: str) -> int:
         """How local a document is: 0 unknown or national, 1 a province or city (上海市), 2 a district or county."""
-        place = own_place(self._snap.docs[doc_id].title)
-        if not place:
+        return self._current().names.level(doc_id)
+
+    # ---- corpus statistics (postings, cached per generation) ----------------------------
+    def df(self, term: str) -> int:
+        """How many clauses' text contains `term` (a substring, not a token)."""
+        tx = self._read()
+        if tx is None:
             return 0
-        return 2 if place[-1] in "区县旗镇乡" or place.endswith("街道") else 1
+        with tx as conn:
+            return self._substrings(conn, self._view(conn)).df(conn, term)
 
     def corpus_has(self, term: str) -> bool:
-        """Does any indexed clause contain `term`?"""
-        snap = self._snap
-        if getattr(self, "_joined_gen", None) != snap.generation:
-            self._joined = "\n".join(c.doc_title + " " + c.text for c in snap.clauses.values())
-            self._joined_gen = snap.generation
-        return term in self._joined
+        """Does any indexed clause (or document title) contain `term`?"""
+        tx = self._read()
+        if tx is None:
+            return False
+        with tx as conn:
+            v = self._view(conn)
+            return term in v.titles or self._substrings(conn, v).has(conn, term)
 
     def rarity(self, term: str) -> float:
         """How few clauses mention `term`: log-scaled inverse clause frequency in [0, 1]."""
-        snap = self._snap
-        if getattr(self, "_rarity_gen", None) != snap.generation:
-            self._rarity_cache: dict[str, float] = {}
-            self._rarity_texts = [c.text for c in snap.clauses.values()]
-            self._rarity_gen = snap.generation
-        if term not in self._rarity_cache:
-            n = len(self._rarity_texts)
-            df = sum(term in t for t in self._rarity_texts)
-            self._rarity_cache[term] = math.log((n + 1) / (df + 1)) / math.log(n + 1) if n else 0.0
-        return self._rarity_cache[term]
+        n = self.n_clauses()
+        return math.log((n + 1) / (self.df(term) + 1)) / math.log(n + 1) if n else 0.0
 
     def vocabulary(self) -> frozenset[str]:
         """Words of the indexed clauses (jieba tokens): what the corpus can be asked about."""
-        snap = self._snap
-        if getattr(self, "_vocab_gen", None) != snap.generation:
-            self._vocab = snap.bm25.words()
-            self._vocab_gen = snap.generation
-        return self._vocab
+        tx = self._read()
+        if tx is None:
+            return frozenset()
+        with tx as conn:
+            v = self._view(conn)
+            return v._get("vocabulary", lambda: self._lexical(conn, v).words(conn))
 
+    # ---- lookup ---------------------------------------------------------------------------
     def lookup(self, reference: str, doc: str | None = None) -> list[Clause]:
         """Clauses a formal reference names: 嘉定 二（一）1 / 环境保护条例 第十八条 / 第18条 (within `doc`) / 附件1 第12项."""
-        snap = self._snap
+        v = self._current()
         text = reference.strip()
         if doc:
             doc_ids = [self.resolve_doc(doc).doc_id]
         else:
             found = self.mentions(text)
-            doc_ids = list(dict.fromkeys(d for _, ids in found for d in ids)) or list(snap.docs)
+            doc_ids = list(dict.fromkeys(d for _, ids in found for d in ids)) or [m.doc_id for _, m, _ in v.docs]
             for alias, _ in found:
                 text = text.replace(alias, " ")
         key = label_key(text)
         if not key:
             return []
-        return [snap.clauses[c] for d in doc_ids for c in snap.by_doc[d] if label_key(snap.clauses[c].label) == key]
+        order = {v.seq_of[d]: i for i, d in enumerate(doc_ids) if d in v.seq_of}
+        rows = self._select("SELECT row FROM clauses WHERE label_key = ? ORDER BY doc_seq, ord", (key,))
+        return sorted((c for c in rows if v.seq_of.get(c.doc_id) in order), key=lambda c: order[v.seq_of[c.doc_id]])
 
     def find_quote(self, quote: str) -> Clause | None:
         """The clause whose text contains `quote` (or its longest phrase): how a follow-up finds what was cited."""
@@ -332,205 +381,140 @@ class ClauseIndex:
 
     # ---- search -------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, doc: str | Sequence[str] | None = None) -> list[Hit]:
-        snap = self._snap
-        if not query.strip() or not snap.clauses:
+        tx = self._read()
+        if not query.strip() or tx is None:
             return []
-        doc_ids = None
-        if doc:
-            doc_ids = {self.resolve_doc(d).doc_id for d in ([doc] if isinstance(doc, str) else doc)}
-        allowed = (lambda cid: cid in snap.clauses and (doc_ids is None or snap.clauses[cid].doc_id in doc_ids))
-        lexical = _dedupe(snap.bm25.search(expand(query), self.candidates * 2, allowed), snap)
-        self._load_models()
-        dense: list[tuple[str, float]] = []
-        if self._embedder is not None:
-            store = self._chroma_store(create=True)
-            vec = self._embedder.encode_queries([query])[0]
-            found = store.query(vec, self.candidates * 2, sorted(doc_ids) if doc_ids else None)
-            dense = _dedupe([(chunk_id, sim) for chunk_id, _, sim in found if allowed(chunk_id.split("#")[0])], snap)
-        lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
-        dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
-        if dense:
-            fused = rrf([[c for c, _ in lexical[: self.candidates]], [c for c, _ in dense[: self.candidates]]], k=self.rrf_k)
-        else:
-            fused = lexical[: self.candidates]
+        with tx as conn:
+            v = self._view(conn)
+            if not v.docs:
+                return []
+            doc_ids = None
+            if doc:
+                doc_ids = {v.names.resolve(d).doc_id for d in ([doc] if isinstance(doc, str) else doc)}
+            allowed = np.asarray([v.seq_of[d] for d in doc_ids], dtype=np.int32) if doc_ids else None
+            lex = self._lexical(conn, v)
+            lexical = _dedupe((int(lex.rows.owner[r]), s) for r, s in lex.search(conn, expand(query), self.candidates * 2, allowed))
+            ids = dict(conn.execute(f"SELECT row, clause_id FROM clauses WHERE row IN ({','.join('?' * len(lexical))})",
+                                    [r for r, _ in lexical])) if lexical else {}
+            lexical = [(ids[r], s) for r, s in lexical if r in ids]
+            dense = self._dense_search(conn, v, query, allowed)
+            lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
+            dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+            if dense:
+                fused = rrf([[c for c, _ in lexical[: self.candidates]], [c for c, _ in dense[: self.candidates]]],
+                            k=self.rrf_k)
+            else:
+                fused = lexical[: self.candidates]
+            head = [cid for cid, _ in fused]
+            rows = dict(conn.execute(f"SELECT clause_id, row FROM clauses WHERE clause_id IN ({','.join('?' * len(head))})",
+                                     head)) if head else {}
+            clauses = self._rows_to_clauses(conn, list(rows.values()))
+            by_id = {cid: clauses[r] for cid, r in rows.items() if r in clauses}
+        fused = [x for x in fused if x[0] in by_id]
         mentioned = set(self.mentioned_docs(query)) if doc_ids is None else set()
         if mentioned:  # the question names documents: their clauses first, in fused order
-            fused = [x for x in fused if snap.clauses[x[0]].doc_id in mentioned] + \
-                    [x for x in fused if snap.clauses[x[0]].doc_id not in mentioned]
+            fused = [x for x in fused if by_id[x[0]].doc_id in mentioned] + \
+                    [x for x in fused if by_id[x[0]].doc_id not in mentioned]
         rerank: dict[str, float] = {}
         if self._reranker is not None and fused:
-            head = [cid for cid, _ in fused[: self.rerank_top_n]]
-            scores = self._reranker.score(query, [snap.clauses[c].header() + "\n" + snap.clauses[c].text for c in head])
-            rerank = dict(zip(head, scores))
-            fused = sorted(((c, rerank[c]) for c in head), key=lambda x: -x[1]) + fused[self.rerank_top_n:]
-        return [Hit(snap.clauses[cid], score, rank, lex_rank.get(cid), dense_rank.get(cid), rerank.get(cid))
+            top = [cid for cid, _ in fused[: self.rerank_top_n]]
+            scores = self._reranker.score(query, [by_id[c].header() + "\n" + by_id[c].text for c in top])
+            rerank = dict(zip(top, scores))
+            fused = sorted(((c, rerank[c]) for c in top), key=lambda x: -x[1]) + fused[self.rerank_top_n:]
+        return [Hit(by_id[cid], score, rank, lex_rank.get(cid), dense_rank.get(cid), rerank.get(cid))
                 for rank, (cid, score) in enumerate(fused[:k], 1)]
+
+    def _dense_search(self, conn, v: _View, query: str, allowed: np.ndarray | None) -> list[tuple[str, float]]:
+        """(clause_id, similarity) from Chroma, live clauses of the allowed documents only; [] when dense is off."""
+        self._load_models()
+        if self._embedder is None or self._chroma_store() is None:
+            return []
+        docs = sorted(v.meta_of[int(s)].doc_id for s in allowed) if allowed is not None else None
+        try:
+            vec = self._embedder.encode_queries([query])[0]
+            found = self._chroma.query(vec, self.candidates * 2, docs)
+        except Exception as e:  # a Chroma server that went away mid-session: one line, then lexical only
+            from index.store.chroma_store import ChromaUnavailable
+
+            self._chroma_unavailable(ChromaUnavailable(f"Chroma 查询失败（{type(e).__name__}: {e}）；已改为仅关键词检索"))
+            return []
+        ranked = _dedupe((cid, sim) for _, cid, sim in found)
+        if not ranked:
+            return []
+        live = {cid for (cid,) in conn.execute(
+            f"SELECT clause_id FROM clauses WHERE clause_id IN ({','.join('?' * len(ranked))})", [c for c, _ in ranked])}
+        return [(c, s) for c, s in ranked if c in live]
 
     # ---- writing ------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
-        from filelock import FileLock
+        from index.store import ingest as writer
+        from index.store import lexical, substrings
 
-        self.store.mkdir(parents=True, exist_ok=True)
-        with self._write_lock, FileLock(str(self.store / ".lock")):
-            try:
-                return self._ingest(list(paths), progress)
-            finally:
-                self._reconcile_chroma()
-
-    def _ingest(self, paths: list, progress: Progress | None) -> IngestReport:
-        snap = self._snap = self._read()  # another process may have written since we loaded
-        files, bad = iter_document_paths(paths)
-        failures = [IngestFailure(p, r) for p, r in bad]
-        warnings: list[str] = []
-        hashes = {m.content_hash for m in snap.docs.values()}
-        by_path = {m.path: d for d, m in snap.docs.items()}
-        parsed: dict[str, ParsedDocument] = {}
-        dropped: set[str] = set()
-        skipped = 0
-        for n, f in enumerate(files, 1):
-            if progress:
-                progress("解析文件", n - 1, len(files))
-            try:
-                lt = load_document(f)
-            except DocumentError as e:
-                failures.append(IngestFailure(str(f), e.reason))
-                continue
-            if lt.content_hash in hashes:  # byte-identical to an indexed file: nothing to do
-                skipped += 1
-                continue
-            doc = parse_document(lt.text, fmt=lt.fmt, path=str(f), content_hash=lt.content_hash)
-            if not doc.clauses:
-                failures.append(IngestFailure(str(f), "未能从文件中解析出任何条款文本，请检查文件内容"))
-                continue
-            warnings.extend(f"{f}: {w}" for w in doc.warnings)
-            same = snap.docs.get(doc.meta.doc_id) or (parsed[doc.meta.doc_id].meta if doc.meta.doc_id in parsed else None)
-            if same and same.path != str(f):
-                warnings.append(f"{f}: 与已导入的 {same.path} 是同一文件（标题与文号相同），已用新文件替换")
-            old = by_path.get(str(f))
-            if old and old != doc.meta.doc_id:
-                dropped.add(old)  # the same file now parses as another document (its title changed)
-            parsed[doc.meta.doc_id] = doc
-        if progress:
-            progress("解析文件", len(files), len(files))
-        if parsed or dropped or getattr(self, "_bm25_rebuilt", False):
-            self._commit(snap, parsed, dropped, progress)
-        n_clauses = sum(len(d.clauses) for d in parsed.values())
-        return IngestReport(len(parsed), n_clauses, skipped, tuple(failures), tuple(warnings), tuple(parsed))
+        with self._writing():
+            if not self.db.exists():
+                self.db.create(lexical.SEGMENTS.schema() + substrings.SEGMENTS.schema())
+            report = writer.ingest(self.db, list(paths), max_chunk_chars=self.max_chunk_chars, progress=progress,
+                                   commit_clauses=self.commit_clauses or writer.COMMIT_CLAUSES)
+        self._sync_dense(progress)
+        return report
 
     def remove(self, doc: str) -> DocumentMeta:
-        from filelock import FileLock
+        from index.store import ingest as writer
 
-        with self._write_lock, FileLock(str(self.store / ".lock")):
-            try:
-                snap = self._snap = self._read()
-                meta = self.resolve_doc(doc)
-                self._commit(snap, {}, {meta.doc_id}, None)
-                return meta
-            finally:
-                self._reconcile_chroma()
-
-    def _commit(self, snap: _Snapshot, parsed: dict[str, ParsedDocument], dropped: set[str], progress: Progress | None) -> None:
-        gen = snap.generation + 1
-        docs = {d: m for d, m in snap.docs.items() if d not in dropped and d not in parsed}
-        files = {d: snap.files[d] for d in docs}
-        by_doc = {d: snap.by_doc[d] for d in docs}
-        clauses = {c: snap.clauses[c] for d in docs for c in by_doc[d]}
-        (self.store / "clauses").mkdir(parents=True, exist_ok=True)
-        for doc_id, doc in parsed.items():
-            name = f"{doc_id}-{doc.meta.content_hash[:12]}-g{gen}.jsonl"
-            _write_atomic(self.store / "clauses" / name,
-                          "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in doc.clauses))
-            docs[doc_id], files[doc_id] = doc.meta, name
-            by_doc[doc_id] = [c.clause_id for c in doc.clauses]
-            clauses.update((c.clause_id, c) for c in doc.clauses)
-        chunks = [ch for d in docs for c in by_doc[d] for ch in split_clause(clauses[c], self.max_chunk_chars)]
-        self._embed_missing(chunks, clauses, progress)
-        if progress:
-            progress("建立关键词索引", 0, 1)
-        bm25 = BM25Store.build(chunks)
-        bm25_dir = f"bm25-g{gen}"
-        bm25.save(self.store / bm25_dir)
-        manifest = {"format": FORMAT, "generation": gen, "bm25": bm25_dir,
-                    "documents": [{"meta": docs[d].to_json(), "file": files[d]} for d in docs]}
-        _write_atomic(self.store / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-        self._snap = _Snapshot(gen, docs, files, clauses, by_doc, bm25)
-        self._bm25_rebuilt = False
-        if progress:
-            progress("建立关键词索引", 1, 1)
-        self._collect_garbage()
-
-    def _embed_missing(self, chunks: list[Chunk], clauses: dict[str, Clause], progress: Progress | None) -> None:
-        """Embed the chunks Chroma doesn't hold yet (clause ids are content hashes: unchanged clauses are reused)."""
-        self._load_models()
-        if self._embedder is None:
-            return
-        store = self._chroma_store(create=True)
-        have = store.ids()
-        todo = [c for c in chunks if c.chunk_id not in have]
-        batch = EMBED_SLICE
-        for i in range(0, len(todo), batch):
-            if progress:
-                progress("计算向量", i, len(todo))
-            part = todo[i: i + batch]
-            vecs = self._embedder.encode_corpus([c.index_text for c in part])
-            store.upsert(part, clauses, vecs)
-        if progress and todo:
-            progress("计算向量", len(todo), len(todo))
+        meta = self.resolve_doc(doc)
+        with self._writing():
+            with self.db.write() as tx:
+                gone = [(c,) for c in writer.remove_documents(tx.conn, {meta.doc_id})]
+                tx.conn.executemany("INSERT OR IGNORE INTO chroma_trash(chunk_id) VALUES (?)", gone)
+                tx.conn.executemany("DELETE FROM embedded WHERE chunk_id = ?", gone)
+                writer.merge_segments(tx.conn)
+                tx.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        self._sync_dense(None)
+        return meta
 
     def sync_dense(self, progress: Progress | None = None) -> int:
-        """Embed clauses indexed while the model was unavailable; returns how many chunks were added."""
-        from filelock import FileLock
+        """Embed clauses indexed while the model was unavailable (or by an interrupted run); returns chunks added."""
+        return self._sync_dense(progress)
 
-        self._load_models()
-        if self._embedder is None:
+    def _sync_dense(self, progress: Progress | None) -> int:
+        """Delete vectors of removed chunks and embed the missing ones, under a lock of its own: keyword search
+        and further ingests go on meanwhile; a second embedding process leaves the work to the first."""
+        from filelock import FileLock, Timeout
+
+        if not self.db.exists():
             return 0
-        with self._write_lock, FileLock(str(self.store / ".lock")):
-            snap = self._snap
-            chunks = [ch for c in snap.clauses.values() for ch in split_clause(c, self.max_chunk_chars)]
-            before = self._chroma_store(create=True).count()
-            self._embed_missing(chunks, snap.clauses, progress)
-            self._reconcile_chroma()
-            return self._chroma_store(create=True).count() - before
+        self._load_models()
+        has_chroma = self.chroma_url or (self.store / "chroma").exists()
+        if self._embedder is None and not has_chroma:
+            with self.db.write() as tx:  # no vectors anywhere: nothing to delete later
+                tx.conn.execute("DELETE FROM chroma_trash")
+            return 0
+        chroma = self._chroma_store()
+        if chroma is None:
+            return 0
+        from index.store import dense
 
-    def _reconcile_chroma(self) -> None:
-        """Delete from Chroma every vector whose clause isn't in the committed manifest."""
         try:
-            self._snap = self._read()
-        except StoreCorrupt:
-            return
-        store = self._chroma_store(create=False)
-        if store is None:
-            return
-        stale = [i for i in store.ids() if i.split("#")[0] not in self._snap.clauses]
-        if stale:
-            store.delete(stale)
-
-    def _collect_garbage(self) -> None:
-        snap = self._snap
-        keep_files = set(snap.files.values())
-        for p in (self.store / "clauses").glob("*.jsonl"):
-            if p.name not in keep_files:
-                p.unlink(missing_ok=True)
-        for p in self.store.glob("bm25-g*"):
-            if p.name != f"bm25-g{snap.generation}" and p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
+            with FileLock(str(self.store / ".dense.lock"), timeout=0):
+                if self._embedder is None:
+                    dense.empty_trash(self.db, chroma)
+                    return 0
+                return dense.embed_missing(self.db, chroma, self._embedder, self.embed_model, self.max_chunk_chars,
+                                           progress)
+        except Timeout:
+            logger.warning("另一个进程正在计算向量；新条款的向量由它补上（关键词检索已可用）")
+            return 0
 
     def dense_count(self) -> int:
-        store = self._chroma_store(create=False)
-        return store.count() if store is not None and self._embedder is not None else 0
+        if self._embedder is None or self._chroma_store() is None:
+            return 0
+        return self._chroma.count()
 
 
-def _dedupe(ranked: list[tuple[str, float]], snap: _Snapshot) -> list[tuple[str, float]]:
+def _dedupe(ranked: Iterable[tuple[object, float]]) -> list[tuple[object, float]]:
     """Chunk hits → clause hits: a clause ranks by its best part."""
-    seen: dict[str, float] = {}
-    for chunk_id, score in ranked:
-        cid = chunk_id.split("#")[0]
-        if cid in snap.clauses and cid not in seen:
-            seen[cid] = score
+    seen: dict[object, float] = {}
+    for key, score in ranked:
+        if key not in seen:
+            seen[key] = score
     return list(seen.items())
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

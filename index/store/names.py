@@ -1,0 +1,101 @@
+"""How questions name the store's documents, computed once per index generation.
+
+Aliases (青浦区, 环境保护条例 …), places, short names and levels are functions of the titles, so they are built
+once per generation from the documents table; a question then costs lookups proportional to its own length,
+never to the number of documents.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from index.aliases import _KIND_TAIL, _SHORT_TITLE, abbreviations, doc_aliases, own_place
+from index.models import DocumentMeta
+
+
+class UnknownDocument(LookupError):
+    def __init__(self, doc: str, candidates: Sequence[str] = ()):
+        hint = f"；可选：{'、'.join(candidates[:8])}" if candidates else "；用 `python -m assistant docs` 查看已导入文件"
+        super().__init__(f"找不到文件“{doc}”{hint}")
+        self.doc = doc
+
+
+class DocumentNames:
+    """Aliases, mentions, short names and levels of a fixed list of documents (in ingest order)."""
+
+    def __init__(self, metas: Sequence[DocumentMeta]) -> None:
+        self.metas = {m.doc_id: m for m in metas}
+        table: dict[str, list[str]] = {}
+        for m in metas:
+            for alias in doc_aliases(m.title):
+                table.setdefault(alias, []).append(m.doc_id)
+        # Longest first; equal lengths keep first-seen order (a longer, more specific alias wins).
+        self.ordered = sorted(table.items(), key=lambda x: -len(x[0]))
+        self._rank = {alias: i for i, (alias, _) in enumerate(self.ordered)}
+        self._table = table
+        self._lengths = sorted({len(a) for a in table}, reverse=True)
+        self.places = {d: own_place(m.title) for d, m in self.metas.items()}
+        self._place_count = Counter(p for p in self.places.values() if p)
+        self._keys: dict[str, DocumentMeta] = {}
+        for m in metas:
+            for key in (m.title, m.doc_number, Path(m.path).name, Path(m.path).stem):
+                if key:
+                    self._keys.setdefault(key, m)
+        self._by_kind: dict[str, list[str]] = {}  # title kind (条例 …) → doc ids, for shortened titles
+        self._chars: dict[str, set[str]] = {}  # character → doc ids whose title has it
+        for m in metas:
+            for ch in set(m.title):
+                self._chars.setdefault(ch, set()).add(m.doc_id)
+
+    def aliases(self) -> set[str]:
+        return set(self._table)
+
+    def mentions(self, text: str) -> list[tuple[str, list[str]]]:
+        """(alias, doc_ids) for each way `text` names documents, longest first, as a scan of every alias would."""
+        present = {text[i: i + n] for n in self._lengths for i in range(len(text) - n + 1)} & self._table.keys()
+        found: list[tuple[str, list[str]]] = []
+        rest = text
+        for alias in sorted(present, key=self._rank.__getitem__):
+            if alias in rest:
+                rest = rest.replace(alias, "□")
+                found.append((alias, self._table[alias]))
+        found.extend((short, [doc_id]) for short, doc_id in self._abbreviations(rest))
+        return found
+
+    def _abbreviations(self, text: str) -> list[tuple[str, str]]:
+        """index.aliases.abbreviations over only the titles that could match: a shortened title's last two
+        characters appear in the full title, which ends with the same kind."""
+        wanted: set[str] = set()
+        for m in _SHORT_TITLE.finditer(text):
+            body, kind = m.group(1), m.group(2)
+            ids = self._chars.get(body[-1], set()) & self._chars.get(body[-2], set())
+            wanted.update(d for d in ids if self.metas[d].title.endswith(kind))
+        if not wanted:
+            return []
+        titles = [(d, m.title) for d, m in self.metas.items() if d in wanted and _KIND_TAIL.search(m.title)]
+        return abbreviations(text, titles)
+
+    def short_name(self, doc_id: str) -> str:
+        """A document's name in a compare answer: its most specific place (青浦区) when no other document has it."""
+        place = self.places[doc_id]
+        return place if place and self._place_count[place] == 1 else self.metas[doc_id].title
+
+    def level(self, doc_id: str) -> int:
+        """How local a document is: 0 unknown or national, 1 a province or city (上海市), 2 a district or county."""
+        place = self.places[doc_id]
+        if not place:
+            return 0
+        return 2 if place[-1] in "区县旗镇乡" or place.endswith("街道") else 1
+
+    def resolve(self, doc: str) -> DocumentMeta:
+        """A document by doc_id, exact title, 文号, file name, or a unique part of its title."""
+        key = doc.strip().strip("《》")
+        if key in self.metas:
+            return self.metas[key]
+        if key in self._keys:
+            return self._keys[key]
+        partial = [m for m in self.metas.values() if key and key in m.title]
+        if len(partial) == 1:
+            return partial[0]
+        raise UnknownDocument(doc, [m.title for m in (partial or list(self.metas.values()))])
