@@ -21,10 +21,10 @@ import numpy as np
 
 from index.aliases import label_key
 from index.models import Clause, DocumentMeta, Hit, IngestReport
-from index.store.db import DB_FILE, TOKENIZER, Database, StoreCorrupt, generation, get_meta
+from index.store.db import DB_FILE, NAMES, TOKENIZER, Database, StoreCorrupt, generation, get_meta
 from index.store.fusion import rrf
 from index.store.lexical import LexicalView
-from index.store.names import DocumentNames, UnknownDocument
+from index.store.names import DocumentNames, UnknownDocument, names_version
 from index.store.substrings import SubstringView
 from index.store.tokens import TOKENIZER_VERSION
 from index.synonyms import expand
@@ -59,6 +59,7 @@ class _View:
 
     generation: int
     docs: list[tuple[int, DocumentMeta, int]]  # (seq, meta, clauses) in ingest order
+    stored_aliases: dict[str, list[str]] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _lazy: dict = field(default_factory=dict, repr=False)
 
@@ -76,7 +77,7 @@ class _View:
 
     @property
     def names(self) -> DocumentNames:
-        return self._get("names", lambda: DocumentNames([m for _, m, _ in self.docs]))
+        return self._get("names", lambda: DocumentNames([m for _, m, _ in self.docs], self.stored_aliases))
 
     @property
     def titles(self) -> str:
@@ -142,7 +143,7 @@ class ClauseIndex:
             with self._writing():
                 migrate.migrate(self.db, self.store, self.max_chunk_chars)
         with self.db.read() as conn:
-            tok = get_meta(conn, TOKENIZER)
+            tok, names = get_meta(conn, TOKENIZER), get_meta(conn, NAMES)
             has_docs = conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
         if has_docs and tok != TOKENIZER_VERSION:
             from index.store.ingest import rebuild_postings
@@ -150,6 +151,11 @@ class ClauseIndex:
             logger.warning("索引由旧版分词器（%s，当前 %s）生成；已根据条款库自动重建关键词索引", tok, TOKENIZER_VERSION)
             with self._writing():
                 rebuild_postings(self.db, self.max_chunk_chars)
+        if has_docs and names != names_version():
+            from index.store.ingest import refresh_names
+
+            with self._writing():  # silently: same answers, computed once instead of per process
+                refresh_names(self.db)
 
     def _writing(self):
         from contextlib import ExitStack
@@ -214,8 +220,11 @@ class ClauseIndex:
             return v
         with self._view_lock:
             if self._v is None or self._v.generation != gen:
-                rows = conn.execute("SELECT seq, meta, n_clauses FROM documents ORDER BY seq").fetchall()
-                self._v = _View(gen, [(s, DocumentMeta.from_json(json.loads(m)), n) for s, m, n in rows])
+                rows = conn.execute("SELECT seq, meta, n_clauses, aliases FROM documents ORDER BY seq").fetchall()
+                docs = [(s, DocumentMeta.from_json(json.loads(m)), n) for s, m, n, _ in rows]
+                fresh = get_meta(conn, NAMES) == names_version()
+                stored = {m.doc_id: json.loads(a) for (_, m, _), (_, _, _, a) in zip(docs, rows)} if fresh else {}
+                self._v = _View(gen, docs, stored)
             return self._v
 
     def _read(self):

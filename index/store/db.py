@@ -20,12 +20,14 @@ CACHE_KIB = 65536  # SQLite page cache per connection
 GENERATION = "generation"
 SCHEMA = "schema"
 TOKENIZER = "tokenizer"
+NAMES = "names_version"
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents(
     seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- ingest order, a replaced document gets a new seq
-    doc_id TEXT NOT NULL UNIQUE, meta TEXT NOT NULL, n_clauses INTEGER NOT NULL);
+    doc_id TEXT NOT NULL UNIQUE, meta TEXT NOT NULL, n_clauses INTEGER NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]');  -- how questions name it (index.aliases), see names.names_version
 CREATE TABLE IF NOT EXISTS clauses(
     row INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so postings of removed clauses stay dead
     clause_id TEXT NOT NULL UNIQUE, doc_seq INTEGER NOT NULL, ord INTEGER NOT NULL,

@@ -23,34 +23,13 @@ SEGMENTS = Segments("lex", with_tf=True)
 POSTINGS_CACHE_TERMS = 4096  # decoded postings kept per generation (a question has ~30-80 terms)
 
 
-class ChunkTokens:
-    """Token bags of chunks. A chunk's text is its clause's header, a newline, then its own text; jieba and the
-    bigrams never cross the newline, so the header's tokens are counted once per distinct header."""
-
-    def __init__(self) -> None:
-        self._headers: dict[str, list[str]] = {}
-
-    def bag(self, chunk: Chunk) -> tuple[Counter, int]:
-        header, sep, text = chunk.index_text.partition("\n")
-        if not sep:
-            tokens = tokenize(chunk.index_text)
-        else:
-            head = self._headers.get(header)
-            if head is None:
-                if len(self._headers) > 4096:
-                    self._headers.clear()
-                head = self._headers[header] = tokenize(header)
-            tokens = head + tokenize(text)
-        return Counter(tokens), len(tokens)
-
-
 def add_segment(conn: sqlite3.Connection, rows: list[int], doc_seqs: list[int], clause_rows: list[int],
-                chunks: Iterable[Chunk], tokens: ChunkTokens) -> None:
+                chunks: Iterable[Chunk]) -> None:
     bags, lens = [], []
     for ch in chunks:
-        bag, n = tokens.bag(ch)
-        bags.append(bag)
-        lens.append(n)
+        tokens = tokenize(ch.index_text)
+        bags.append(Counter(tokens))
+        lens.append(len(tokens))
     SEGMENTS.add(conn, rows, doc_seqs, lens, clause_rows, bags)
 
 

@@ -1,17 +1,34 @@
 """How questions name the store's documents, computed once per index generation.
 
-Aliases (青浦区, 环境保护条例 …), places, short names and levels are functions of the titles, so they are built
-once per generation from the documents table; a question then costs lookups proportional to its own length,
-never to the number of documents.
+Aliases (青浦区, 环境保护条例 …), places, short names and levels are functions of the titles. A document's
+aliases are computed when it is committed and stored beside it (with names_version(), a hash of the code that
+computes them, so a changed rule recomputes them once); a question then costs lookups proportional to its own
+length, never to the number of documents.
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from index import aliases as _aliases_module
+from index import places as _places_module
 from index.aliases import _KIND_TAIL, _SHORT_TITLE, abbreviations, doc_aliases, own_place
 from index.models import DocumentMeta
+
+
+@lru_cache(maxsize=1)
+def names_version() -> str:
+    """Changes whenever the code that derives aliases from titles changes."""
+    src = "".join(inspect.getsource(m) for m in (_aliases_module, _places_module))
+    return hashlib.sha1(src.encode("utf-8")).hexdigest()[:12]
+
+
+def aliases_of(title: str) -> list[str]:
+    return sorted(doc_aliases(title))
 
 
 class UnknownDocument(LookupError):
@@ -24,11 +41,14 @@ class UnknownDocument(LookupError):
 class DocumentNames:
     """Aliases, mentions, short names and levels of a fixed list of documents (in ingest order)."""
 
-    def __init__(self, metas: Sequence[DocumentMeta]) -> None:
+    def __init__(self, metas: Sequence[DocumentMeta], stored: Mapping[str, Sequence[str]] | None = None) -> None:
+        """`stored`: doc_id → aliases as committed (current names_version()); missing ones are computed."""
         self.metas = {m.doc_id: m for m in metas}
+        stored = stored or {}
         table: dict[str, list[str]] = {}
         for m in metas:
-            for alias in doc_aliases(m.title):
+            found = stored.get(m.doc_id)
+            for alias in (found if found is not None else aliases_of(m.title)):
                 table.setdefault(alias, []).append(m.doc_id)
         # Longest first; equal lengths keep first-seen order (a longer, more specific alias wins).
         self.ordered = sorted(table.items(), key=lambda x: -len(x[0]))
@@ -42,7 +62,6 @@ class DocumentNames:
             for key in (m.title, m.doc_number, Path(m.path).name, Path(m.path).stem):
                 if key:
                     self._keys.setdefault(key, m)
-        self._by_kind: dict[str, list[str]] = {}  # title kind (条例 …) → doc ids, for shortened titles
         self._chars: dict[str, set[str]] = {}  # character → doc ids whose title has it
         for m in metas:
             for ch in set(m.title):

@@ -9,7 +9,7 @@ both the segment count and the dead weight bounded.
 from __future__ import annotations
 
 import sqlite3
-from array import array
+from itertools import chain
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -55,20 +55,18 @@ class Segments:
     def add(self, conn: sqlite3.Connection, rows: Iterable[int], docs: Iterable[int], lens: Iterable[int],
             owners: Iterable[int], bags: Iterable[Mapping[str, int] | Iterable[str]]) -> None:
         """One new segment: row i holds the terms of bags[i] (a term → tf mapping, or a set when tf is not kept)."""
-        rows = list(rows)
-        vocab: dict[str, int] = {}
-        t_ids, p_rows, p_tfs = array("i"), array("i"), array("i")
-        for row, bag in zip(rows, bags):
-            ids = [vocab.setdefault(t, len(vocab)) for t in bag]
-            t_ids.extend(ids)
-            p_rows.extend([row] * len(ids))
-            if self.with_tf:
-                p_tfs.extend(bag.values())  # type: ignore[union-attr]
+        rows, bags = list(rows), list(bags)
         if not rows:
             return
+        flat = list(chain.from_iterable(bags))
+        terms = list(dict.fromkeys(flat))
+        vocab = dict(zip(terms, range(len(terms))))
+        t_ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat))
+        p_rows = np.repeat(np.asarray(rows, dtype=ROW_DTYPE), [len(b) for b in bags])
+        p_tfs = (np.fromiter(chain.from_iterable(b.values() for b in bags), dtype=np.int32, count=len(flat))  # type: ignore[union-attr]
+                 if self.with_tf else None)
         arrays = [np.asarray(list(x), dtype=ROW_DTYPE) for x in (rows, docs, lens, owners)]
-        self._write(conn, *arrays, list(vocab), np.frombuffer(t_ids, dtype=np.int32),
-                    np.frombuffer(p_rows, dtype=ROW_DTYPE), np.frombuffer(p_tfs, dtype=np.int32) if self.with_tf else None)
+        self._write(conn, *arrays, terms, t_ids, p_rows, p_tfs)
 
     def _write(self, conn, rows, docs, lens, owners, terms: list[str], t_ids, p_rows, p_tfs) -> None:
         cur = conn.execute(f"INSERT INTO {self.seg_table}(n, rows, docs, lens, owners) VALUES (?, ?, ?, ?, ?)",

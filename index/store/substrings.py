@@ -20,7 +20,7 @@ VERIFY_BATCH = 200
 
 
 def grams(text: str) -> set[str]:
-    return {text[i: i + 2] for i in range(len(text) - 1)}
+    return set(map(str.__add__, text, text[1:]))
 
 
 def add_segment(conn: sqlite3.Connection, rows: list[int], doc_seqs: list[int], texts: list[str]) -> None:

@@ -25,6 +25,9 @@ STOPWORDS = frozenset(
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")  # single characters are covered by words
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")  # letters/digits of any script; anything else is punctuation
+_TWO_CHAR_STOPWORDS = frozenset(w for w in STOPWORDS if len(w) == 2)  # the only ones a bigram can equal
+_WORD_CACHE: dict[str, str] = {}  # segmenter output → index word ('' for none): words repeat a lot
+_WORD_CACHE_MAX = 500_000
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 
@@ -46,8 +49,15 @@ def _jieba():
 def _cjk_bigrams(text: str) -> list[str]:
     out: list[str] = []
     for run in _CJK_RUN.findall(text):
-        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        out.extend(map(str.__add__, run, run[1:]))
     return out
+
+
+def _word(w: str) -> str:
+    """A segmenter word as indexed: lowercased, without a trailing % ("96%" in a clause, "96" in a question);
+    '' for punctuation and stopwords."""
+    x = w.strip().lower().rstrip("%％")
+    return x if x and x not in STOPWORDS and _HAS_WORD_CHAR.search(x) else ""
 
 
 def tokenize(text: str) -> list[str]:
@@ -62,10 +72,15 @@ def tokenize(text: str) -> list[str]:
         return []
     import rjieba
 
+    cache = _WORD_CACHE
+    if len(cache) > _WORD_CACHE_MAX:
+        cache.clear()
     words = []
     for w in rjieba.cut_for_search(text, True):
-        w = w.strip().lower().rstrip("%％")  # "96%" in a clause, "96" in a question
-        if w and w not in STOPWORDS and _HAS_WORD_CHAR.search(w):
-            words.append(w)
-    bigrams = [BIGRAM_PREFIX + b for b in _cjk_bigrams(text) if b not in STOPWORDS]
-    return words + bigrams
+        x = cache.get(w)
+        if x is None:
+            x = cache[w] = _word(w)
+        if x:
+            words.append(x)
+    words.extend(BIGRAM_PREFIX + b for b in _cjk_bigrams(text) if b not in _TWO_CHAR_STOPWORDS)
+    return words
