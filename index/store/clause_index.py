@@ -98,7 +98,8 @@ class ClauseIndex:
                  rerank_model: str | None = None, lexical_only: bool = False,
                  max_chunk_chars: int = DEFAULT_MAX_CHARS, rrf_k: int = 60, candidates: int = 50,
                  rerank_top_n: int = 20, chroma_url: str | None = None, embed_device: str = "cpu",
-                 embed_batch_size: int = 32, commit_clauses: int | None = None) -> None:
+                 embed_batch_size: int = 32, commit_clauses: int | None = None,
+                 ingest_workers: int | None = None) -> None:
         self.store = Path(store)
         self.embed_model = embed_model
         self.rerank_model = rerank_model
@@ -108,6 +109,7 @@ class ClauseIndex:
         self.chroma_url = chroma_url or None
         self.embed_device, self.embed_batch_size = embed_device, embed_batch_size
         self.commit_clauses = commit_clauses
+        self.ingest_workers = ingest_workers  # None: up to 4, one per core (index/store/prepare.py)
         self.db = Database(self.store / DB_FILE)
         self._write_lock = threading.RLock()
         self._model_lock = threading.Lock()
@@ -463,7 +465,8 @@ class ClauseIndex:
             if not self.db.exists():
                 self.db.create(lexical.SEGMENTS.schema() + substrings.SEGMENTS.schema())
             report = writer.ingest(self.db, list(paths), max_chunk_chars=self.max_chunk_chars, progress=progress,
-                                   commit_clauses=self.commit_clauses or writer.COMMIT_CLAUSES)
+                                   commit_clauses=self.commit_clauses or writer.COMMIT_CLAUSES,
+                                   workers=self.ingest_workers)
         self._sync_dense(progress)
         return report
 

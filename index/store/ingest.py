@@ -1,26 +1,26 @@
-"""The write path: files → parsed documents → committed batches of documents, clauses, chunks and postings.
+"""The write path: files → prepared documents (index/store/prepare.py, in worker processes for large ingests)
+→ committed batches of documents, clauses, chunks and postings.
 
 Each batch (about COMMIT_CLAUSES clauses) is one SQLite transaction, so an interrupted ingest keeps every batch
 it committed (the next ingest skips those files as unchanged) and a crash inside a batch leaves the previous
-commit searchable. `ASSISTANT_CRASH_AT=early|mid|commit[:n]` kills the process (SIGKILL) at the n-th pass of
-that point: the crash tests use it, nothing else sets it.
+commit searchable. `ASSISTANT_CRASH_AT=early|mid|commit[:n]` kills the process that reaches that point the n-th
+time (SIGKILL): the crash tests use it, nothing else sets it.
 """
 from __future__ import annotations
 
 import json
 import os
 import signal
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from index.aliases import label_key
 from index.models import Clause, DocumentMeta, IngestFailure, IngestReport
 from index.store import lexical, substrings
 from index.store.db import GENERATION, NAMES, TOKENIZER, Database, get_meta, set_meta
 from index.store.names import aliases_of, names_version
+from index.store.prepare import Prepared, default_workers, prepare_clauses, prepare_many
 from index.store.tokens import TOKENIZER_VERSION
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -28,6 +28,7 @@ COMMIT_CLAUSES = 20000  # clauses per transaction: bounds memory and what an int
 CRASH_ENV = "ASSISTANT_CRASH_AT"
 STAGE_PARSE = "解析文件"
 STAGE_INDEX = "建立关键词索引"
+REASON_NO_CLAUSES = "未能从文件中解析出任何条款文本，请检查文件内容"
 _passes: dict[str, int] = {}
 
 
@@ -44,130 +45,87 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-@dataclass(frozen=True)
-class NewDocument:
-    meta: DocumentMeta
-    clauses: tuple[Clause, ...]
-
-
-def parse_files(paths: Sequence[str | Path], known_hashes: set[str], known_paths: dict[str, str],
-                progress: Progress | None) -> Iterable[tuple[str, object]]:
-    """('failed', IngestFailure) | ('skipped', path) | ('warning', text) | ('dropped', doc_id) | ('doc', NewDocument),
-    file by file, so the caller commits in batches while parsing goes on."""
-    from index.loaders import DocumentError, iter_document_paths, load_document
-    from index.parser import parse_document
-
-    files, bad = iter_document_paths(list(paths))
-    for p, r in bad:
-        yield "failed", IngestFailure(p, r)
-    for n, f in enumerate(files, 1):
-        if progress:
-            progress(STAGE_PARSE, n - 1, len(files))
-        try:
-            lt = load_document(f)
-        except DocumentError as e:
-            yield "failed", IngestFailure(str(f), e.reason)
-            continue
-        crash_point("early")
-        if lt.content_hash in known_hashes:  # byte-identical to an indexed file: nothing to do
-            yield "skipped", str(f)
-            continue
-        doc = parse_document(lt.text, fmt=lt.fmt, path=str(f), content_hash=lt.content_hash)
-        if not doc.clauses:
-            yield "failed", IngestFailure(str(f), "未能从文件中解析出任何条款文本，请检查文件内容")
-            continue
-        for w in doc.warnings:
-            yield "warning", f"{f}: {w}"
-        old = known_paths.get(str(f))
-        if old and old != doc.meta.doc_id:
-            yield "dropped", old  # the same file now parses as another document (its title changed)
-        yield "doc", NewDocument(doc.meta, tuple(doc.clauses))
-    if progress:
-        progress(STAGE_PARSE, len(files), len(files))
-
-
 def ingest(db: Database, paths: Sequence[str | Path], *, max_chunk_chars: int, commit_clauses: int = COMMIT_CLAUSES,
-           progress: Progress | None = None) -> IngestReport:
+           workers: int | None = None, progress: Progress | None = None) -> IngestReport:
+    from index.loaders import iter_document_paths
+
     with db.read() as conn:
         rows = conn.execute("SELECT doc_id, meta FROM documents").fetchall()
     metas = {d: DocumentMeta.from_json(json.loads(m)) for d, m in rows}
-    hashes = {m.content_hash for m in metas.values()}
     by_path = {m.path: d for d, m in metas.items()}
-    failures: list[IngestFailure] = []
+    files, bad = iter_document_paths(list(paths))
+    failures = [IngestFailure(p, r) for p, r in bad]
     warnings: list[str] = []
     skipped = 0
     written: dict[str, int] = {}  # doc_id → clauses, over all batches (a later file of the same document wins)
-    batch: dict[str, NewDocument] = {}
+    batch: dict[str, Prepared] = {}
     dropped: set[str] = set()
     pending = 0  # clauses in the batch
-    for kind, item in parse_files(paths, hashes, by_path, progress):
-        if kind == "failed":
-            failures.append(item)
-        elif kind == "skipped":
+    known = frozenset(m.content_hash for m in metas.values())
+    for n, (f, result) in enumerate(prepare_many(files, known, max_chunk_chars, workers or default_workers())):
+        if progress:
+            progress(STAGE_PARSE, n, len(files))
+        if result[0] == "failed":
+            failures.append(IngestFailure(str(f), result[1]))
+            continue
+        if result[0] == "skipped":
             skipped += 1
-        elif kind == "warning":
-            warnings.append(item)
-        elif kind == "dropped":
-            dropped.add(item)
-        else:
-            doc: NewDocument = item
-            same = metas.get(doc.meta.doc_id) or (batch[doc.meta.doc_id].meta if doc.meta.doc_id in batch else None)
-            if same and same.path != doc.meta.path:
-                warnings.append(f"{doc.meta.path}: 与已导入的 {same.path} 是同一文件（标题与文号相同），已用新文件替换")
-            batch[doc.meta.doc_id] = doc
-            metas[doc.meta.doc_id] = doc.meta
-            written[doc.meta.doc_id] = len(doc.clauses)
-            pending += len(doc.clauses)
-            if pending >= commit_clauses:
-                commit(db, batch, dropped, max_chunk_chars, progress)
-                batch, dropped, pending = {}, set(), 0
+            continue
+        if result[0] == "empty":
+            failures.append(IngestFailure(str(f), REASON_NO_CLAUSES))
+            continue
+        doc, doc_warnings = result[1], result[2]
+        warnings.extend(f"{f}: {w}" for w in doc_warnings)
+        old = by_path.get(str(f))
+        if old and old != doc.meta.doc_id:
+            dropped.add(old)  # the same file now parses as another document (its title changed)
+        same = metas.get(doc.meta.doc_id)
+        if same and same.path != doc.meta.path:
+            warnings.append(f"{f}: 与已导入的 {same.path} 是同一文件（标题与文号相同），已用新文件替换")
+        batch[doc.meta.doc_id] = doc
+        metas[doc.meta.doc_id] = doc.meta
+        written[doc.meta.doc_id] = len(doc.clauses)
+        pending += len(doc.clauses)
+        if pending >= commit_clauses:
+            commit(db, batch, dropped, progress)
+            batch, dropped, pending = {}, set(), 0
+    if progress:
+        progress(STAGE_PARSE, len(files), len(files))
     if batch or dropped:
-        commit(db, batch, dropped, max_chunk_chars, progress)
+        commit(db, batch, dropped, progress)
     return IngestReport(len(written), sum(written.values()), skipped, tuple(failures), tuple(warnings), tuple(written))
 
 
-def commit(db: Database, docs: dict[str, NewDocument], dropped: set[str], max_chunk_chars: int,
-           progress: Progress | None = None) -> None:
+def commit(db: Database, docs: dict[str, Prepared], dropped: set[str], progress: Progress | None = None) -> None:
     """One transaction: drop the replaced and dropped documents, add `docs`, index them, bump the generation."""
-    from index.parser import split_clause
-
     n_clauses = sum(len(d.clauses) for d in docs.values())
     if progress:
         progress(STAGE_INDEX, 0, n_clauses)
     with db.write() as tx:
         conn = tx.conn
         gone = remove_documents(conn, set(docs) | dropped)
-        clause_row = _next_row(conn, "clauses")
-        chunk_row = _next_row(conn, "chunks")
-        c_rows, c_docs, c_texts = [], [], []
-        k_rows, k_docs, k_owner, k_chunks = [], [], [], []
+        clause_row, chunk_row = _next_row(conn, "clauses"), _next_row(conn, "chunks")
+        lex_parts, gram_parts, kept = [], [], set()
         for doc in docs.values():
-            cur = conn.execute("INSERT INTO documents(doc_id, meta, n_clauses, aliases) VALUES (?, ?, ?, ?)",
+            seq = conn.execute("INSERT INTO documents(doc_id, meta, n_clauses, aliases) VALUES (?, ?, ?, ?)",
                                (doc.meta.doc_id, json.dumps(doc.meta.to_json(), ensure_ascii=False), len(doc.clauses),
-                                json.dumps(aliases_of(doc.meta.title), ensure_ascii=False)))
-            seq = cur.lastrowid
-            records = []
-            for ord_, c in enumerate(doc.clauses):
-                records.append((clause_row, c.clause_id, seq, ord_, label_key(c.label), *_family_keys(c), c.text,
-                                json.dumps(_record(c), ensure_ascii=False)))
-                c_rows.append(clause_row)
-                c_docs.append(seq)
-                c_texts.append(c.text)
-                for ch in split_clause(c, max_chunk_chars):
-                    k_rows.append(chunk_row)
-                    k_docs.append(seq)
-                    k_owner.append(clause_row)
-                    k_chunks.append(ch)
-                    chunk_row += 1
-                clause_row += 1
+                                json.dumps(doc.aliases, ensure_ascii=False))).lastrowid
+            c_rows = np.arange(clause_row, clause_row + len(doc.clauses), dtype=np.int32)
+            k_rows = np.arange(chunk_row, chunk_row + len(doc.chunk_ids), dtype=np.int32)
+            owners = c_rows[np.asarray(doc.chunk_owner, dtype=np.int64)] if doc.chunk_ids else k_rows
             conn.executemany("INSERT INTO clauses(row, clause_id, doc_seq, ord, label_key, lead_key, parent_key, text,"
-                             " record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
-        conn.executemany("INSERT INTO chunks(row, chunk_id, clause_row) VALUES (?, ?, ?)",
-                         ((r, ch.chunk_id, o) for r, ch, o in zip(k_rows, k_chunks, k_owner)))
+                             " record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             ((int(r), cid, seq, *rest) for r, (cid, *rest) in zip(c_rows, doc.clauses)))
+            conn.executemany("INSERT INTO chunks(row, chunk_id, clause_row) VALUES (?, ?, ?)",
+                             zip(k_rows.tolist(), doc.chunk_ids, owners.tolist()))
+            lex_parts.append((doc.lexical, k_rows, seq, owners))
+            gram_parts.append((doc.grams, c_rows, seq, c_rows))
+            kept.update(doc.chunk_ids)
+            clause_row += len(doc.clauses)
+            chunk_row += len(doc.chunk_ids)
         crash_point("mid")
-        lexical.add_segment(conn, k_rows, k_docs, k_owner, k_chunks)
-        substrings.add_segment(conn, c_rows, c_docs, c_texts)
-        kept = {ch.chunk_id for ch in k_chunks}
+        lexical.SEGMENTS.add(conn, lex_parts)
+        substrings.SEGMENTS.add(conn, gram_parts)
         trash = [(cid,) for cid in gone if cid not in kept]  # unchanged clauses keep their ids and their vectors
         conn.executemany("INSERT OR IGNORE INTO chroma_trash(chunk_id) VALUES (?)", trash)
         conn.executemany("DELETE FROM embedded WHERE chunk_id = ?", trash)
@@ -186,16 +144,14 @@ def remove_documents(conn, doc_ids: set[str]) -> list[str]:
     if not doc_ids:
         return []
     ids = sorted(doc_ids)
-    marks = ",".join("?" * len(ids))
-    seqs = [s for (s,) in conn.execute(f"SELECT seq FROM documents WHERE doc_id IN ({marks})", ids)]
+    seqs = [s for (s,) in conn.execute(f"SELECT seq FROM documents WHERE doc_id IN ({_marks(ids)})", ids)]
     if not seqs:
         return []
-    smarks = ",".join("?" * len(seqs))
     gone = [c for (c,) in conn.execute(
-        f"SELECT k.chunk_id FROM chunks k JOIN clauses c ON c.row = k.clause_row WHERE c.doc_seq IN ({smarks})", seqs)]
-    conn.execute(f"DELETE FROM chunks WHERE clause_row IN (SELECT row FROM clauses WHERE doc_seq IN ({smarks}))", seqs)
-    conn.execute(f"DELETE FROM clauses WHERE doc_seq IN ({smarks})", seqs)
-    conn.execute(f"DELETE FROM documents WHERE seq IN ({smarks})", seqs)
+        f"SELECT k.chunk_id FROM chunks k JOIN clauses c ON c.row = k.clause_row WHERE c.doc_seq IN ({_marks(seqs)})", seqs)]
+    conn.execute(f"DELETE FROM chunks WHERE clause_row IN (SELECT row FROM clauses WHERE doc_seq IN ({_marks(seqs)}))", seqs)
+    conn.execute(f"DELETE FROM clauses WHERE doc_seq IN ({_marks(seqs)})", seqs)
+    conn.execute(f"DELETE FROM documents WHERE seq IN ({_marks(seqs)})", seqs)
     return gone
 
 
@@ -207,43 +163,33 @@ def merge_segments(conn) -> None:
 
 def rebuild_postings(db: Database, max_chunk_chars: int, progress: Progress | None = None,
                      commit_clauses: int = COMMIT_CLAUSES) -> None:
-    """Re-tokenise every stored clause into fresh postings (after a tokenizer change); clauses keep their rows."""
-    from index.parser import split_clause
-
+    """Re-tokenise every stored clause into fresh postings (after a tokenizer change); rows stay as they are."""
     with db.write() as tx:
         conn = tx.conn
         lexical.SEGMENTS.clear(conn)
         substrings.SEGMENTS.clear(conn)
-        total = conn.execute("SELECT COUNT(*) FROM clauses").fetchone()[0]
-        chunk_rows = dict(conn.execute("SELECT chunk_id, row FROM chunks"))
-        cursor = conn.execute("SELECT c.row, c.doc_seq, c.text, c.record FROM clauses c JOIN documents d"
-                              " ON d.seq = c.doc_seq ORDER BY c.doc_seq, c.ord")
-        done = 0
-        while rows := cursor.fetchmany(commit_clauses):
-            k_rows, k_docs, k_owner, k_chunks = [], [], [], []
-            for row, seq, _, record in rows:
-                for ch in split_clause(Clause.from_record(json.loads(record)), max_chunk_chars):
-                    k_rows.append(chunk_rows[ch.chunk_id])
-                    k_docs.append(seq)
-                    k_owner.append(row)
-                    k_chunks.append(ch)
-            lexical.add_segment(conn, k_rows, k_docs, k_owner, k_chunks)
-            substrings.add_segment(conn, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-            done += len(rows)
+        docs = conn.execute("SELECT seq, meta FROM documents ORDER BY seq").fetchall()
+        lex_parts, gram_parts, pending = [], [], 0
+        for n, (seq, meta) in enumerate(docs, 1):
+            rows = conn.execute("SELECT row, record FROM clauses WHERE doc_seq = ? ORDER BY ord", (seq,)).fetchall()
+            clauses = [Clause.from_record(json.loads(r)) for _, r in rows]
+            doc = prepare_clauses(DocumentMeta.from_json(json.loads(meta)), clauses, max_chunk_chars)
+            chunk_row = dict(conn.execute(f"SELECT chunk_id, row FROM chunks WHERE chunk_id IN ({_marks(doc.chunk_ids)})",
+                                          doc.chunk_ids)) if doc.chunk_ids else {}
+            c_rows = np.asarray([r for r, _ in rows], dtype=np.int32)
+            k_rows = np.asarray([chunk_row[c] for c in doc.chunk_ids], dtype=np.int32)
+            owners = c_rows[np.asarray(doc.chunk_owner, dtype=np.int64)] if doc.chunk_ids else k_rows
+            lex_parts.append((doc.lexical, k_rows, seq, owners))
+            gram_parts.append((doc.grams, c_rows, seq, c_rows))
+            pending += len(rows)
+            if pending >= commit_clauses or n == len(docs):
+                lexical.SEGMENTS.add(conn, lex_parts)
+                substrings.SEGMENTS.add(conn, gram_parts)
+                lex_parts, gram_parts, pending = [], [], 0
             if progress:
-                progress(STAGE_INDEX, done, total)
+                progress(STAGE_INDEX, n, len(docs))
         set_meta(conn, TOKENIZER, TOKENIZER_VERSION)
         set_meta(conn, GENERATION, str(int(get_meta(conn, GENERATION) or 0) + 1))
-
-
-_RECORD_FIELDS = tuple(Clause.__dataclass_fields__)
-
-
-def _record(c: Clause) -> dict:
-    """Clause.to_record() without dataclasses.asdict's deep copy (a tenth of the ingest time at 130k clauses)."""
-    d = {f: getattr(c, f) for f in _RECORD_FIELDS}
-    d["path"], d["units"], d["span"] = list(c.path), list(c.units), list(c.span)
-    return d
 
 
 def refresh_names(db: Database) -> None:
@@ -256,11 +202,8 @@ def refresh_names(db: Database) -> None:
         set_meta(tx.conn, GENERATION, str(int(get_meta(tx.conn, GENERATION) or 0) + 1))
 
 
-def _family_keys(c: Clause) -> tuple[str | None, str | None]:
-    """(lead_key, parent_key): a list lead is found by its own path, an item by its parent's."""
-    lead = json.dumps(list(c.path), ensure_ascii=False) if c.kind == "lead" else None
-    parent = json.dumps(list(c.path[:-1]), ensure_ascii=False) if len(c.path) > 1 and c.kind != "lead" else None
-    return lead, parent
+def _marks(items: Sequence) -> str:
+    return ",".join("?" * len(items))
 
 
 def _next_row(conn, table: str) -> int:

@@ -8,29 +8,16 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 
-from index.models import Chunk
 from index.store.bm25 import BM25_B, BM25_K1
 from index.store.postings import RowTable, Segments
 from index.store.tokens import BIGRAM_PREFIX, tokenize
 
 SEGMENTS = Segments("lex", with_tf=True)
 POSTINGS_CACHE_TERMS = 4096  # decoded postings kept per generation (a question has ~30-80 terms)
-
-
-def add_segment(conn: sqlite3.Connection, rows: list[int], doc_seqs: list[int], clause_rows: list[int],
-                chunks: Iterable[Chunk]) -> None:
-    bags, lens = [], []
-    for ch in chunks:
-        tokens = tokenize(ch.index_text)
-        bags.append(Counter(tokens))
-        lens.append(len(tokens))
-    SEGMENTS.add(conn, rows, doc_seqs, lens, clause_rows, bags)
 
 
 @dataclass
@@ -72,10 +59,11 @@ class LexicalView:
     def search(self, conn: sqlite3.Connection, query: str, k: int, allowed_docs: np.ndarray | None = None
                ) -> list[tuple[int, float]]:
         """Top k (row, score > 0), best first; equal scores keep index order. `allowed_docs` filters before the cut."""
-        if not self.n or k <= 0:
-            return []
-        terms = list(dict.fromkeys(tokenize(query)))
-        if not terms:
+        return self.search_terms(conn, list(dict.fromkeys(tokenize(query))), k, allowed_docs)
+
+    def search_terms(self, conn: sqlite3.Connection, terms: list[str], k: int, allowed_docs: np.ndarray | None = None
+                     ) -> list[tuple[int, float]]:
+        if not self.n or k <= 0 or not terms:
             return []
         scores = np.zeros(len(self.live), dtype=np.float32)
         for rows, tfs in self.postings(conn, terms).values():

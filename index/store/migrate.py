@@ -12,7 +12,8 @@ from pathlib import Path
 
 from index.models import Clause, DocumentMeta
 from index.store.db import Database, StoreCorrupt
-from index.store.ingest import COMMIT_CLAUSES, NewDocument, commit
+from index.store.ingest import COMMIT_CLAUSES, commit
+from index.store.prepare import Prepared, prepare_clauses
 
 logger = logging.getLogger(__name__)
 LEGACY_MANIFEST = "manifest.json"
@@ -34,8 +35,8 @@ def migrate(db: Database, store: Path, max_chunk_chars: int) -> tuple[int, int]:
         raise StoreCorrupt(f"索引目录 {store} 已损坏（{e}）；请删除该目录后重新运行 `python -m assistant ingest`") from e
     with db.read() as conn:
         have = {d: json.loads(m)["content_hash"] for d, m in conn.execute("SELECT doc_id, meta FROM documents")}
-    batch: dict[str, NewDocument] = {}
-    n_docs = n_clauses = 0
+    batch: dict[str, Prepared] = {}
+    n_docs = n_clauses = pending = 0
     for meta, path in entries:
         try:
             rows = path.read_text(encoding="utf-8").splitlines()
@@ -46,12 +47,13 @@ def migrate(db: Database, store: Path, max_chunk_chars: int) -> tuple[int, int]:
         n_docs, n_clauses = n_docs + 1, n_clauses + len(clauses)
         if have.get(meta.doc_id) == meta.content_hash:
             continue  # copied before an interruption
-        batch[meta.doc_id] = NewDocument(meta, clauses)
-        if sum(len(d.clauses) for d in batch.values()) >= COMMIT_CLAUSES:
-            commit(db, batch, set(), max_chunk_chars)
-            batch = {}
+        batch[meta.doc_id] = prepare_clauses(meta, clauses, max_chunk_chars)
+        pending += len(clauses)
+        if pending >= COMMIT_CLAUSES:
+            commit(db, batch, set())
+            batch, pending = {}, 0
     if batch or not have:
-        commit(db, batch, set(), max_chunk_chars)
+        commit(db, batch, set())
     for p in store.glob(LEGACY_BM25_GLOB):
         shutil.rmtree(p, ignore_errors=True)
     shutil.rmtree(store / LEGACY_CLAUSES, ignore_errors=True)

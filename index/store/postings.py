@@ -9,11 +9,13 @@ both the segment count and the dead weight bounded.
 from __future__ import annotations
 
 import sqlite3
-from itertools import chain
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from index.store.prepare import LocalPostings
 
 SMALL_SEGMENT_ROWS = 5000  # segments below this many rows are merged together ...
 MAX_SMALL_SEGMENTS = 8  # ... once there are more than this many of them
@@ -52,21 +54,25 @@ class Segments:
                 f" rows BLOB NOT NULL, tfs BLOB, PRIMARY KEY(term, seg));")
 
     # ---- writing ----------------------------------------------------------------------------
-    def add(self, conn: sqlite3.Connection, rows: Iterable[int], docs: Iterable[int], lens: Iterable[int],
-            owners: Iterable[int], bags: Iterable[Mapping[str, int] | Iterable[str]]) -> None:
-        """One new segment: row i holds the terms of bags[i] (a term → tf mapping, or a set when tf is not kept)."""
-        rows, bags = list(rows), list(bags)
-        if not rows:
+    def add(self, conn: sqlite3.Connection, parts: Sequence[tuple["LocalPostings", np.ndarray, int, np.ndarray]]) -> None:
+        """One new segment from documents' own postings: (postings, global row of each item, doc seq, owner rows)."""
+        parts = [p for p in parts if len(p[1])]
+        if not parts:
             return
-        flat = list(chain.from_iterable(bags))
-        terms = list(dict.fromkeys(flat))
-        vocab = dict(zip(terms, range(len(terms))))
-        t_ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat))
-        p_rows = np.repeat(np.asarray(rows, dtype=ROW_DTYPE), [len(b) for b in bags])
-        p_tfs = (np.fromiter(chain.from_iterable(b.values() for b in bags), dtype=np.int32, count=len(flat))  # type: ignore[union-attr]
-                 if self.with_tf else None)
-        arrays = [np.asarray(list(x), dtype=ROW_DTYPE) for x in (rows, docs, lens, owners)]
-        self._write(conn, *arrays, terms, t_ids, p_rows, p_tfs)
+        vocab: dict[str, int] = {}
+        t_ids, p_rows, p_tfs = [], [], []
+        for lp, rows, _, _ in parts:
+            ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in lp.terms), dtype=np.int32, count=len(lp.terms))
+            t_ids.append(ids[lp.term_idx])
+            p_rows.append(rows[lp.item_idx])
+            if self.with_tf:
+                p_tfs.append(lp.tfs)
+        rows = np.concatenate([p[1] for p in parts]).astype(ROW_DTYPE)
+        docs = np.concatenate([np.full(len(p[1]), p[2], dtype=ROW_DTYPE) for p in parts])
+        lens = np.concatenate([p[0].lens for p in parts]).astype(ROW_DTYPE)
+        owners = np.concatenate([p[3] for p in parts]).astype(ROW_DTYPE)
+        self._write(conn, rows, docs, lens, owners, list(vocab), np.concatenate(t_ids), np.concatenate(p_rows).astype(ROW_DTYPE),
+                    np.concatenate(p_tfs) if self.with_tf else None)
 
     def _write(self, conn, rows, docs, lens, owners, terms: list[str], t_ids, p_rows, p_tfs) -> None:
         cur = conn.execute(f"INSERT INTO {self.seg_table}(n, rows, docs, lens, owners) VALUES (?, ?, ?, ?, ?)",

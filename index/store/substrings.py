@@ -23,10 +23,6 @@ def grams(text: str) -> set[str]:
     return set(map(str.__add__, text, text[1:]))
 
 
-def add_segment(conn: sqlite3.Connection, rows: list[int], doc_seqs: list[int], texts: list[str]) -> None:
-    SEGMENTS.add(conn, rows, doc_seqs, [0] * len(rows), rows, (grams(t) for t in texts))
-
-
 @dataclass
 class SubstringView:
     rows: RowTable
