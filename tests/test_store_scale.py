@@ -239,6 +239,19 @@ def test_incremental_adds_replacements_and_removals_rank_like_a_full_rebuild(tmp
     assert checked >= 40
 
 
+def test_a_long_running_process_answers_like_a_fresh_one(corpus_store, monkeypatch):
+    """Caches that fill up (postings of many different questions) are emptied without changing a result."""
+    from index.store import lexical
+
+    items, _ = load_dataset(DATASET)
+    questions = [i.question for i in items[:60]]
+    expected = [[h.clause.clause_id for h in ClauseIndex(corpus_store, lexical_only=True).search(q, 5)] for q in questions]
+    monkeypatch.setattr(lexical, "POSTINGS_CACHE_TERMS", 40)
+    idx = ClauseIndex(corpus_store, lexical_only=True)
+    for _ in range(2):
+        assert [[h.clause.clause_id for h in idx.search(q, 5)] for q in questions] == expected
+
+
 def test_asking_many_questions_derives_document_names_once(corpus_store, monkeypatch):
     """What a question needs of the corpus (aliases, places, short names) is built once per generation:
     the cost of a question doesn't grow with the number of documents."""

@@ -41,17 +41,18 @@ class LexicalView:
         return cls(rows, live, n, avgdl, norm.astype(np.float32))
 
     def postings(self, conn: sqlite3.Connection, terms: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Live postings of `terms` (rows, tfs), decoded once per generation."""
-        missing = [t for t in terms if t not in self._cache]
+        """Live postings of `terms` (rows, tfs), decoded once per generation (up to POSTINGS_CACHE_TERMS kept)."""
+        out = {t: self._cache[t] for t in terms if t in self._cache}
+        missing = [t for t in terms if t not in out]
         if missing:
-            if len(self._cache) > POSTINGS_CACHE_TERMS:
-                self._cache.clear()
             found = SEGMENTS.fetch(conn, missing)
+            if len(self._cache) + len(missing) > POSTINGS_CACHE_TERMS:
+                self._cache.clear()
             for t in missing:
                 rows, tfs = found.get(t, (np.zeros(0, np.int32), np.zeros(0, np.uint16)))
                 keep = self.live[rows] if len(rows) else np.zeros(0, dtype=bool)
-                self._cache[t] = (rows[keep], tfs[keep])
-        return {t: self._cache[t] for t in terms}
+                out[t] = self._cache[t] = (rows[keep], tfs[keep])
+        return out
 
     def words(self, conn: sqlite3.Connection) -> frozenset[str]:
         return frozenset(t for t in SEGMENTS.terms(conn) if t and not t.startswith(BIGRAM_PREFIX))
