@@ -199,6 +199,9 @@ def test_names_are_the_same_as_computing_them_from_every_title(corpus_index):
                 expected.append((alias, sorted(ids)))
         expected += [(s, [d]) for s, d in abbreviations(rest, [(m.doc_id, m.title) for m in metas])]
         assert [(a, sorted(ids)) for a, ids in corpus_index.mentions(text)] == expected, text
+    aliases = corpus_index.aliases()
+    for text in ["青浦", "青浦区", "上海市青浦区", "青浦区的光伏", "浦区", "区", "徐汇区", "全市", "", "环境保护条例第十八条"]:
+        assert corpus_index.alias_overlaps(text) == any(text and (text in a or a in text) for a in aliases), text
     for m in metas:
         shared = [x for x in metas if own_place(x.title) and own_place(x.title) == own_place(m.title)]
         assert corpus_index.short_name(m.doc_id) == (own_place(m.title) if len(shared) == 1 else m.title)

@@ -321,6 +321,11 @@ class ClauseIndex:
     def aliases(self) -> set[str]:
         return self._current().names.aliases()
 
+    def alias_overlaps(self, text: str) -> bool:
+        """Is `text` part of some document alias, or an alias part of it? (青浦 → True: 青浦区 is an alias.)
+        The per-question form of `any(text in a or a in text for a in aliases())`, which scans every alias."""
+        return self._current().names.overlaps(text)
+
     def short_name(self, doc_id: str) -> str:
         """A document's name in a compare answer: its most specific place (青浦区), else its title."""
         return self._current().names.short_name(doc_id)
