@@ -37,6 +37,7 @@ from bench_common import (QUESTIONS, ROOT, SOURCE, contention, cpu_s, dir_mb, fm
 
 DEFAULT_OUT = "bench/out/results.json"
 CLI_RUNS = 3  # CLI wall time: median of this many runs
+ASK_LIMIT_S = 20  # an ask still running after this is stopped and counted at this time (the table says how many)
 PROFILE_TOP = 25
 PACKAGES = ("rjieba", "jieba", "chromadb", "numpy", "FlagEmbedding", "torch", "transformers")
 BLIND = ROOT / "eval" / "datasets" / "blind"  # blind_dev.jsonl + docs/ (the statutes its questions are about)
@@ -71,7 +72,12 @@ def lexical_worker(paths: list[str], store: str, extra: str, questions: list[str
     search = [timed(lambda: index.search(q, k))[1] for q in questions]
     assistant = Assistant(store=store, retrieval="lexical")
     _, first_ask_s = timed(lambda: assistant.ask(questions[0]))
-    ask = [timed(lambda: assistant.ask(q))[1] for q in questions]
+    ask, stopped = [], []
+    for q in questions:
+        took, done = _bounded(lambda: assistant.ask(q), ASK_LIMIT_S)
+        ask.append(took)
+        if not done:
+            stopped.append(q)
     profile = _profile_asks(assistant, questions[:profile_n]) if profile_n else None
     log("  add one document")
     extra_report, add_s = timed(lambda: ClauseIndex(store, lexical_only=True).ingest([extra]))
@@ -80,12 +86,37 @@ def lexical_worker(paths: list[str], store: str, extra: str, questions: list[str
         "failed": len(report.failed), "ingest_s": ingest_s, "ingest_cpu_s": ingest_cpu,
         "ingest_clauses_per_s": report.clauses / ingest_s if ingest_s else 0.0,
         "open_s": open_s, "search": latency(search), "first_ask_ms": first_ask_s * 1000, "ask": latency(ask),
+        "ask_stopped": stopped,
         "add_one_s": add_s, "add_one_clauses": extra_report.clauses,
         "peak_rss_ingest_mb": rss_ingest, "peak_rss_mb": peak_rss_mb(),
         "peak_rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "store_mb": dir_mb(Path(store)), "profile_ask": profile,
         "contention_start": load_start, "contention_end": contention(),
     }
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _bounded(fn, limit_s: float) -> tuple[float, bool]:
+    """(seconds, finished): fn stopped by SIGALRM after limit_s, so one pathological question can't stall the run."""
+    import signal
+
+    def stop(*_):
+        raise _Stopped
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, limit_s)
+    t = time.perf_counter()
+    try:
+        fn()
+        return time.perf_counter() - t, True
+    except _Stopped:
+        return limit_s, False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _profile_asks(assistant, questions: list[str]) -> str:
@@ -184,7 +215,8 @@ def render(results: dict) -> str:
             lambda r, c: f"{r['ingest_clauses_per_s']:,.0f} ({r['ingest_s']:.1f} s; {r['ingest_cpu_s']:.1f} s)"),
         row("open the store (first search ready)", lambda r, c: f"{r['open_s']:.2f} s"),
         row("search p50 / p95", lambda r, c: f"{r['search']['p50_ms']:.1f} / {r['search']['p95_ms']:.1f} ms"),
-        row("ask p50 / p95 (Assistant)", lambda r, c: f"{r['ask']['p50_ms']:.0f} / {r['ask']['p95_ms']:.0f} ms"),
+        row("ask p50 / p95 (Assistant)", lambda r, c: f"{r['ask']['p50_ms']:.0f} / {r['ask']['p95_ms']:.0f} ms"
+            + (f" ({len(r['ask_stopped'])} stopped at {ASK_LIMIT_S} s)" if r.get("ask_stopped") else "")),
         row("add one document", lambda r, c: f"{r['add_one_s']:.2f} s ({r['add_one_clauses']} clauses)"),
         row("peak RSS (process / ingest workers)",
             lambda r, c: f"{r['peak_rss_mb']:.0f} / {r['peak_rss_workers_mb']:.0f} MB"),
@@ -201,6 +233,9 @@ def render(results: dict) -> str:
         for name, hits in results.get(key, {}).items():
             out.append(f"eval runner, {name} ({hits['n']} questions) on {where}: hit@1 {hits['hit@1']:.4f}, "
                        f"hit@5 {hits['hit@5']:.4f}")
+    for c in cols:
+        for q in c["result"].get("ask_stopped", []):
+            out.append(f"ask stopped after {ASK_LIMIT_S} s on {c['name']}: {q}")
     for c in cols:
         if c["result"].get("profile_ask"):
             out += ["", f"ask profile, {c['name']}:", c["result"]["profile_ask"]]
