@@ -205,6 +205,7 @@ def test_names_are_the_same_as_computing_them_from_every_title(corpus_index):
     for m in metas:
         shared = [x for x in metas if own_place(x.title) and own_place(x.title) == own_place(m.title)]
         assert corpus_index.short_name(m.doc_id) == (own_place(m.title) if len(shared) == 1 else m.title)
+    assert corpus_index.short_names() == {m.doc_id: corpus_index.short_name(m.doc_id) for m in metas}
 
 
 def _bm25s_ranking(idx: ClauseIndex, query: str, k: int) -> list[str]:

@@ -13,6 +13,7 @@ import logging
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -35,6 +36,7 @@ __all__ = ["ClauseIndex", "RetrievalMode", "StoreCorrupt", "UnknownDocument", "P
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 DEFAULT_MAX_CHARS = 420  # index.parser.DEFAULT_MAX_CHARS, without importing the parser on the read path
 CLAUSE_CACHE = 20000  # parsed Clause objects kept per process (rows never change, so no invalidation)
+VIEW_RECHECK_S = 0.05  # how stale a cached generation may be for per-document questions (see _current)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class ClauseIndex:
         self._chroma = None
         self._chroma_error: str | None = None
         self._v: _View | None = None
+        self._checked = float("-inf")  # when _current last compared the cached generation with the store
         self._clause_cache: dict[int, Clause] = {}
         self._open()
 
@@ -260,19 +263,29 @@ class ClauseIndex:
         return [found[r] for r in rows if r in found]
 
     def _current(self) -> _View:
+        """The committed generation, checked against the store at most every VIEW_RECHECK_S: the answering layer
+        asks per document (short_name of each of 3,000 documents per question), and another process's commit
+        shows up a few milliseconds later either way. This process's own writes are seen at once."""
+        v, now = self._v, time.monotonic()
+        if v is not None and now - self._checked < VIEW_RECHECK_S:
+            return v
         tx = self._read()
         if tx is None:
             return _View(0, [])
         with tx as conn:
-            return self._view(conn)
+            v = self._view(conn)
+        self._checked = now
+        return v
 
     # ---- documents and clauses ------------------------------------------------------------
     def documents(self) -> list[tuple[DocumentMeta, int]]:
-        return [(m, n) for _, m, n in self._current().docs]
+        v = self._current()
+        return list(v._get("documents", lambda: [(m, n) for _, m, n in v.docs]))
 
     def n_clauses(self) -> int:
         """Clauses in the committed generation."""
-        return sum(n for _, _, n in self._current().docs)
+        v = self._current()
+        return v._get("n_clauses", lambda: sum(n for _, _, n in v.docs))
 
     def resolve_doc(self, doc: str) -> DocumentMeta:
         """A document by doc_id, exact title, 文号, file name, or a unique part of its title."""
@@ -330,6 +343,12 @@ class ClauseIndex:
         """A document's name in a compare answer: its most specific place (青浦区), else its title."""
         return self._current().names.short_name(doc_id)
 
+    def short_names(self) -> dict[str, str]:
+        """short_name of every document (doc_id → name), built once per generation: one call per question instead
+        of one per document."""
+        v = self._current()
+        return dict(v._get("short_names", lambda: {m.doc_id: v.names.short_name(m.doc_id) for _, m, _ in v.docs}))
+
     def level(self, doc_id: str) -> int:
         """How local a document is: 0 unknown or national, 1 a province or city (上海市), 2 a district or county."""
         return self._current().names.level(doc_id)
@@ -337,6 +356,9 @@ class ClauseIndex:
     # ---- corpus statistics (postings, cached per generation) ----------------------------
     def df(self, term: str) -> int:
         """How many clauses' text contains `term` (a substring, not a token)."""
+        cached = self._current()._lazy.get("substrings")
+        if cached is not None and term in cached._df:  # answered before in this generation: no transaction
+            return cached._df[term]
         tx = self._read()
         if tx is None:
             return 0
@@ -345,6 +367,10 @@ class ClauseIndex:
 
     def corpus_has(self, term: str) -> bool:
         """Does any indexed clause (or document title) contain `term`?"""
+        v = self._current()
+        cached = v._lazy.get("substrings")
+        if term in v.titles or (cached is not None and cached._df.get(term)):
+            return True
         tx = self._read()
         if tx is None:
             return False
@@ -472,6 +498,7 @@ class ClauseIndex:
             report = writer.ingest(self.db, list(paths), max_chunk_chars=self.max_chunk_chars, progress=progress,
                                    commit_clauses=self.commit_clauses or writer.COMMIT_CLAUSES,
                                    workers=self.ingest_workers)
+        self._checked = float("-inf")  # our own commit: the next question sees it
         self._sync_dense(progress)
         return report
 
@@ -486,6 +513,7 @@ class ClauseIndex:
                 tx.conn.executemany("DELETE FROM embedded WHERE chunk_id = ?", gone)
                 writer.merge_segments(tx.conn)
                 tx.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        self._checked = float("-inf")
         self._sync_dense(None)
         return meta
 
