@@ -5,6 +5,11 @@ the substring postings. A write commits in transactions, so a reader (in this pr
 generation at a time and a crash leaves the last commit. What the answering layer asks per question (aliases,
 mentions, short names, levels, corpus_has, rarity) is computed once per generation or answered from postings.
 Chroma (bge vectors) follows the commits: vectors of removed chunks are deleted, missing ones embedded.
+
+For the answering layer, per question: `mentions(text)` (the aliases a text holds, not all of `aliases()`),
+`alias_overlaps(place)` (instead of scanning `aliases()`), `short_names()` (all documents' names in one call),
+`df(term)` / `n_clauses()` (the counts behind `rarity`), `corpus_has(term)`: each costs lookups, not a pass
+over the documents or clauses.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from index.store.lexical import LexicalView
 from index.store.names import DocumentNames, UnknownDocument, names_version
 from index.store.substrings import SubstringView
 from index.store.tokens import TOKENIZER_VERSION
+from index.store.vectors import RetrievalMode, Vectors
 from index.synonyms import expand
 
 logger = logging.getLogger(__name__)
@@ -37,22 +43,6 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 DEFAULT_MAX_CHARS = 420  # index.parser.DEFAULT_MAX_CHARS, without importing the parser on the read path
 CLAUSE_CACHE = 20000  # parsed Clause objects kept per process (rows never change, so no invalidation)
 VIEW_RECHECK_S = 0.05  # how stale a cached generation may be for per-document questions (see _current)
-
-
-@dataclass(frozen=True)
-class RetrievalMode:
-    dense: bool
-    embed_model: str | None
-    reranker: str | None
-    reason: str | None  # why dense retrieval is off
-
-    @property
-    def label(self) -> str:
-        return "混合检索（BM25 + bge 向量）" if self.dense else "仅关键词检索（BM25）"
-
-    def to_json(self) -> dict:
-        return {"mode": "hybrid" if self.dense else "lexical", "label": self.label,
-                "embed_model": self.embed_model, "reranker": self.reranker, "reason": self.reason}
 
 
 @dataclass
@@ -114,14 +104,10 @@ class ClauseIndex:
         self.ingest_workers = ingest_workers  # None: up to 4, one per core (index/store/prepare.py)
         self.db = Database(self.store / DB_FILE)
         self._write_lock = threading.RLock()
-        self._model_lock = threading.Lock()
         self._view_lock = threading.Lock()
-        self._embedder = None
-        self._reranker = None
-        self._dense_error: str | None = "已设置为仅关键词检索" if self.lexical_only else None
-        self._models_tried = self.lexical_only
-        self._chroma = None
-        self._chroma_error: str | None = None
+        self.vectors = Vectors(self.store, embed_model=embed_model, rerank_model=rerank_model,
+                               lexical_only=self.lexical_only, chroma_url=self.chroma_url, device=embed_device,
+                               batch_size=embed_batch_size, max_chunk_chars=max_chunk_chars)
         self._v: _View | None = None
         self._checked = float("-inf")  # when _current last compared the cached generation with the store
         self._clause_cache: dict[int, Clause] = {}
@@ -174,48 +160,16 @@ class ClauseIndex:
         return stack
 
     # ---- models -------------------------------------------------------------------------
-    def _load_models(self) -> None:
-        """Load bge (and the reranker) once; on failure say why once and stay lexical-only."""
-        with self._model_lock:
-            if self._models_tried:
-                return
-            self._models_tried = True
-            from index.store.embedder import ModelUnavailable, load_embedder, load_reranker
-
-            try:
-                self._embedder = load_embedder(self.embed_model, device=self.embed_device,
-                                               batch_size=self.embed_batch_size)
-            except ModelUnavailable as e:
-                self._dense_error = str(e)
-                logger.debug("lexical only: %s", e)
-            if self.rerank_model:
-                try:
-                    self._reranker = load_reranker(self.rerank_model, device=self.embed_device)
-                except ModelUnavailable as e:
-                    logger.debug("no reranker: %s", e)
-
     def mode(self) -> RetrievalMode:
-        self._load_models()
-        dense = self._embedder is not None and self._chroma_error is None
-        reason = self._dense_error if self._embedder is None else self._chroma_error
-        return RetrievalMode(dense, self.embed_model if dense else None,
-                             self.rerank_model if self._reranker else None, reason)
+        return self.vectors.mode()
 
-    def _chroma_store(self):
-        """The Chroma store, or None (with one logged line) when it can't be reached: answers stay lexical."""
-        if self._chroma is None and self._chroma_error is None:
-            from index.store.chroma_store import ChromaStore, ChromaUnavailable
+    @property
+    def _embedder(self):  # the loaded bge model, for the naive eval baseline (one copy in memory)
+        return self.vectors.embedder
 
-            try:
-                path = None if self.chroma_url else self.store / "chroma"
-                self._chroma = ChromaStore(path, self.embed_model or "none", url=self.chroma_url)
-            except ChromaUnavailable as e:
-                self._chroma_unavailable(e)
-        return self._chroma
-
-    def _chroma_unavailable(self, e: Exception) -> None:
-        self._chroma, self._chroma_error = None, str(e)
-        logger.warning("%s", e)
+    @property
+    def _reranker(self):
+        return self.vectors.reranker
 
     # ---- generations ----------------------------------------------------------------------
     def _view(self, conn) -> _View:
@@ -458,7 +412,7 @@ class ClauseIndex:
             fused = [x for x in fused if by_id[x[0]].doc_id in mentioned] + \
                     [x for x in fused if by_id[x[0]].doc_id not in mentioned]
         rerank: dict[str, float] = {}
-        if self._reranker is not None and fused:
+        if self._reranker is not None and fused:  # loaded by the dense search above, when configured
             top = [cid for cid, _ in fused[: self.rerank_top_n]]
             scores = self._reranker.score(query, [by_id[c].header() + "\n" + by_id[c].text for c in top])
             rerank = dict(zip(top, scores))
@@ -468,19 +422,8 @@ class ClauseIndex:
 
     def _dense_search(self, conn, v: _View, query: str, allowed: np.ndarray | None) -> list[tuple[str, float]]:
         """(clause_id, similarity) from Chroma, live clauses of the allowed documents only; [] when dense is off."""
-        self._load_models()
-        if self._embedder is None or self._chroma_store() is None:
-            return []
         docs = sorted(v.meta_of[int(s)].doc_id for s in allowed) if allowed is not None else None
-        try:
-            vec = self._embedder.encode_queries([query])[0]
-            found = self._chroma.query(vec, self.candidates * 2, docs)
-        except Exception as e:  # a Chroma server that went away mid-session: one line, then lexical only
-            from index.store.chroma_store import ChromaUnavailable
-
-            self._chroma_unavailable(ChromaUnavailable(f"Chroma 查询失败（{type(e).__name__}: {e}）；已改为仅关键词检索"))
-            return []
-        ranked = _dedupe((cid, sim) for _, cid, sim in found)
+        ranked = _dedupe((cid, sim) for _, cid, sim in self.vectors.query(query, self.candidates * 2, docs))
         if not ranked:
             return []
         live = {cid for (cid,) in conn.execute(
@@ -499,7 +442,7 @@ class ClauseIndex:
                                    commit_clauses=self.commit_clauses or writer.COMMIT_CLAUSES,
                                    workers=self.ingest_workers)
         self._checked = float("-inf")  # our own commit: the next question sees it
-        self._sync_dense(progress)
+        self.vectors.sync(self.db, progress)
         return report
 
     def remove(self, doc: str) -> DocumentMeta:
@@ -514,47 +457,15 @@ class ClauseIndex:
                 writer.merge_segments(tx.conn)
                 tx.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         self._checked = float("-inf")
-        self._sync_dense(None)
+        self.vectors.sync(self.db, None)
         return meta
 
     def sync_dense(self, progress: Progress | None = None) -> int:
         """Embed clauses indexed while the model was unavailable (or by an interrupted run); returns chunks added."""
-        return self._sync_dense(progress)
-
-    def _sync_dense(self, progress: Progress | None) -> int:
-        """Delete vectors of removed chunks and embed the missing ones, under a lock of its own: keyword search
-        and further ingests go on meanwhile; a second embedding process leaves the work to the first."""
-        from filelock import FileLock, Timeout
-
-        if not self.db.exists():
-            return 0
-        self._load_models()
-        has_chroma = self.chroma_url or (self.store / "chroma").exists()
-        if self._embedder is None and not has_chroma:
-            with self.db.write() as tx:  # no vectors anywhere: nothing to delete later
-                tx.conn.execute("DELETE FROM chroma_trash")
-            return 0
-        chroma = self._chroma_store()
-        if chroma is None:
-            return 0
-        from index.store import dense
-
-        try:
-            with FileLock(str(self.store / ".dense.lock"), timeout=0):
-                if self._embedder is None:
-                    dense.empty_trash(self.db, chroma)
-                    return 0
-                return dense.embed_missing(self.db, chroma, self._embedder, self.embed_model, self.max_chunk_chars,
-                                           progress)
-        except Timeout:
-            logger.warning("另一个进程正在计算向量；新条款的向量由它补上（关键词检索已可用）")
-            return 0
+        return self.vectors.sync(self.db, progress)
 
     def dense_count(self) -> int:
-        if self._embedder is None or self._chroma_store() is None:
-            return 0
-        return self._chroma.count()
-
+        return self.vectors.count()
 
 def _dedupe(ranked: Iterable[tuple[object, float]]) -> list[tuple[object, float]]:
     """Chunk hits → clause hits: a clause ranks by its best part."""
