@@ -10,6 +10,8 @@ search p50/p95, peak RSS; on the shipped corpus also hit@1/hit@5 of the shipped 
 in the top 1/5 distinct clauses, synonym-expanded queries as the product sends). Prints a table; asserts nothing.
 
   python bench/compare_lexical.py --corpus ../shared/laws        # shipped quality + large-corpus cost
+
+tantivy is not a product dependency: `pip install tantivy` first, or leave it out with --backends bm25s,fts5,postings.
 """
 from __future__ import annotations
 
@@ -186,10 +188,18 @@ class Postings:
         from index.store.db import Database
         from index.store.lexical import SEGMENTS
 
+        from index.store.ingest import COMMIT_CLAUSES
+
         self.db = Database(folder / "index.sqlite")
         self.db.create(SEGMENTS.schema())
         self.keys: list[str] = []
-        self.add(chunks, folder, seq=1)
+        batch = []
+        for item in chunks:  # one segment per commit-sized batch, as an ingest writes them
+            batch.append(item)
+            if len(batch) >= COMMIT_CLAUSES:
+                self.add(batch, folder, seq=1)
+                batch = []
+        self.add(batch, folder, seq=1)
 
     def add(self, chunks, folder: Path, seq: int = 2):
         from collections import Counter
