@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, le=1000, description="倒数排名融合常数")
     candidates: int = Field(50, ge=5, le=500, description="每路检索取回的候选数（融合/重排序之前）")
     rerank_top_n: int = Field(20, ge=1, le=200, description="交给重排序模型的融合结果数")
+    disabled: tuple[str, ...] = Field(
+        (), description="关闭的回答机制（消融实验用），见 assistant/mechanisms.py；如 expansion,evidence_refusal"
+    )
     max_chunk_chars: int = Field(420, ge=100, le=4000, description="超过嵌入窗口的条款按句切分的长度上限（字）")
 
     backend: Literal["extractive", "openai", "transformers"] = Field("extractive", description="回答后端")

@@ -29,6 +29,12 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("--dataset", action="append", metavar="FILE",
                    help="JSON Lines 数据集（可重复；默认 eval/datasets/policy_qa.jsonl）")
+    r.add_argument("--docs", action="append", metavar="PATH",
+                   help="数据集所依据的文件或目录（可重复；默认 data/policies）：评测前导入，与其他文件集分开存储")
+    r.add_argument("--suite", action="append", metavar="NAME",
+                   help="eval/suites.json 中的命名评测（数据集 + 文件），如 own、blind_dev、blind_test（可重复）")
+    r.add_argument("--without", action="append", metavar="MECHANISM", default=[],
+                   help="关闭一个回答机制（消融实验，可重复），见 `python -m eval mechanisms`")
     r.add_argument("--store", metavar="DIR", help="索引存储目录（默认 storage/eval/<lexical|hybrid>，与应用的存储分开）")
     r.add_argument("--rebuild", action="store_true", help="先清空存储目录再导入（解析器改动后用）")
     r.add_argument("--backend", choices=["extractive", "openai", "transformers"],
@@ -72,30 +78,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as e:
             _say(f"无法读取门槛文件：{e}")
             return EXIT_USAGE
-    paths = [Path(d) for d in (args.dataset or [runner.DEFAULT_DATASET])]
-    missing = [p for p in paths if not p.is_file()]
+    try:
+        jobs = _jobs(args, runner)
+    except (OSError, ValueError, KeyError) as e:
+        _say(str(e))
+        return EXIT_USAGE
+    from assistant.mechanisms import unknown_mechanisms
+
+    if unknown_mechanisms(args.without):
+        _say(f"未知的回答机制：{'、'.join(unknown_mechanisms(args.without))}；可选见 `python -m eval mechanisms`")
+        return EXIT_USAGE
+    missing = [p for p, _ in jobs if not p.is_file()]
     for p in missing:
         _say(f"找不到数据集文件 {p}")
-    paths = [p for p in paths if p.is_file()]
-    if not paths:
+    for p in {d for _, docs in jobs for d in docs if not d.exists()}:
+        _say(f"找不到文件或目录 {p}（--docs）")
+        missing.append(p)
+    jobs = [(p, docs) for p, docs in jobs if p.is_file() and all(d.exists() for d in docs)]
+    if not jobs:
         return EXIT_FAILED
 
     progress = not args.no_progress
-    assistant = runner.open_assistant(args.store, args.lexical, args.backend, rebuild=args.rebuild,
-                                       embed_model=args.embed_model)
-    runner.prepare_store(assistant, progress)
-    baseline = None
-    if args.baseline == "naive":
-        from eval.baseline import NaivePipeline
-
-        baseline = NaivePipeline.build(assistant)
-
     runs = []
-    for path in paths:
-        run = runner.run_dataset(path, assistant, backend=args.backend, k=args.k, baseline=baseline,
-                                 progress=progress)
-        runs.append(run)
-        _say(_summary(run))
+    for docs in dict.fromkeys(docs for _, docs in jobs):  # one store per document set
+        assistant = runner.open_assistant(args.store, args.lexical, args.backend, rebuild=args.rebuild,
+                                           embed_model=args.embed_model, docs=docs, disabled=args.without)
+        runner.prepare_store(assistant, progress, docs)
+        baseline = None
+        if args.baseline == "naive":
+            from eval.baseline import NaivePipeline
+
+            baseline = NaivePipeline.build(assistant)
+        for path in (p for p, d in jobs if d == docs):
+            run = runner.run_dataset(path, assistant, backend=args.backend, k=args.k, baseline=baseline,
+                                     progress=progress)
+            run.config["docs"] = [str(d) for d in docs]
+            run.config["disabled"] = list(args.without)
+            runs.append(run)
+            _say(_summary(run))
 
     if args.json:
         data = [r.to_json() for r in runs]
@@ -114,6 +134,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say(line)
         failed = failed or bool(below)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _jobs(args: argparse.Namespace, runner) -> list[tuple[Path, tuple[Path, ...]]]:
+    """(dataset, documents) pairs from --suite and --dataset/--docs."""
+    docs = tuple(Path(d) for d in args.docs) if args.docs else runner.DEFAULT_DOCS
+    jobs = []
+    if args.suite:
+        suites = runner.load_suites()
+        for name in args.suite:
+            if name not in suites:
+                raise KeyError(f"未知的评测 {name}；eval/suites.json 中有：{'、'.join(suites)}")
+            jobs.append((suites[name].dataset, suites[name].docs))
+    if args.dataset or not args.suite:
+        jobs += [(Path(d), docs) for d in (args.dataset or [runner.DEFAULT_DATASET])]
+    return jobs
 
 
 def main(argv: Sequence[str] | None = None) -> int:

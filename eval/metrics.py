@@ -72,6 +72,7 @@ class ItemResult:
             "standalone_question": a.standalone_question,
             "answer": a.answer,
             "refused": a.refused,
+            "support": a.support,
             "backend": a.backend,
             "citations": [c.clause.citation for c in a.citations],
             "retrieved": [h.clause.citation for h in self.hits],

@@ -1,0 +1,412 @@
+"""Stage 4 of the answer path: for each part of the question, the clause that answers it and how well.
+
+A clause's *support* for a part is the weighted share of the part's content terms it mentions (literally, by a
+synonym or spelled out: see assistant/lexicon.py), read over the clause with its document title and headings.
+Its *score* adds what the part asks for: a figure for 多少, a penalty for 怎么罚, units for 谁负责, the year or
+plan period asked about, the list items for 有哪些. Refusal is decided on this evidence: a part is answered
+when its best clause supports it enough (the threshold is calibrated on the blind dev split:
+`python -m eval refusal-curve`), and refused, naming what is missing, when nothing relevant was found.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from assistant.lexicon import match
+from assistant.mechanisms import Mechanisms
+from assistant.plan import Part, Plan
+from assistant.question import counts_thing
+from assistant.retrieve import Candidates
+from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
+
+if TYPE_CHECKING:
+    from index.clause_index import ClauseIndex
+
+# Calibrated on blind dev (see eval/README.md, "refusal curve"): below REFUSE a part is not answered; below
+# CLOSEST it is answered with the closest provision and says so.
+REFUSE = 0.5
+CLOSEST = 0.62
+NAMED_ARTICLE = 0.9
+MULTI_DOC_MARGIN = 0.08  # another document's clause this close to the best one answers the question too
+MAX_DOCS = 6
+
+QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
+MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
+PENALTY = re.compile(r"罚款|罚金|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|"
+                     r"停业整顿|责令关闭|处分|给予警告|予以警告|处以警告|追究[^，。；]{0,6}责任|处罚|拘留|扣留车辆|责令(?:改正|限期改正)")
+UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头|机构|机关|委员会")
+DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十百\d]+(?:个工作日|日|天|小时|分钟|个月|年)(?:内|以内|前)?")
+FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+_PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
+_OTHER_TIME = re.compile(r"(?<!\d)(?:19|20)\d{2}年|“?十[四五]五”?(?:期间|时期|末)")
+
+
+@dataclass(frozen=True)
+class Choice:
+    part: Part
+    n: int  # the clause's [n] among the candidates
+    support: float  # 0…1: share of the part's terms the clause mentions
+    score: float  # support plus fit to what the part asks
+
+    @property
+    def closest_only(self) -> bool:
+        return self.support < CLOSEST
+
+
+@dataclass(frozen=True)
+class Missing:
+    part: Part
+    subject: str  # what was not found, for the refusal sentence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    answers: tuple[Choice | Missing, ...]  # one per part
+    per_doc: tuple[Choice, ...] = ()  # a question naming no document that several documents answer
+    support: float = 0.0  # the best support of the first part (what the refusal curve plots)
+
+    @property
+    def refused(self) -> bool:
+        return all(isinstance(a, Missing) for a in self.answers)
+
+
+# ------------------------------------------------------------------ support
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A part's content terms with their weights. A term is matched through the thesaurus and by its characters
+    only in a document that never uses the term itself: there the document's own word is what to look for,
+    while in a document that uses the term, a clause without it really lacks it (its 词林 kin would be noise)."""
+
+    weights: dict[str, float]
+    doc_uses: Callable[[str, str], bool] = lambda doc_id, term: False
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    doc: str | None = None  # the document a composer reads sentences of
+
+    def for_doc(self, doc_id: str) -> "Terms":
+        return Terms(self.weights, self.doc_uses, self._cache, doc_id)
+
+    def unknown_in(self, doc_id: str | None) -> frozenset[str]:
+        doc_id = doc_id or self.doc
+        if doc_id is None:
+            return frozenset(self.weights)
+        if doc_id not in self._cache:
+            self._cache[doc_id] = frozenset(t for t in self.weights if not self.doc_uses(doc_id, t))
+        return self._cache[doc_id]
+
+    def only(self, names) -> "Terms":
+        return Terms({t: w for t, w in self.weights.items() if t in names}, self.doc_uses, self._cache, self.doc)
+
+
+def term_weights(part: Part, idx: "ClauseIndex") -> Terms:
+    """Longer and rarer terms weigh more; a term no clause uses gets a middling rarity (it may be an everyday
+    word for one the documents use)."""
+    out = {}
+    for t in part.info.terms:
+        out[t] = min(len(t), 4) * (0.5 + (idx.rarity(t) if idx.corpus_has(t) else 0.6))
+    return Terms(out, _doc_uses(idx))
+
+
+def _doc_uses(idx: "ClauseIndex") -> Callable[[str, str], bool]:
+    texts: dict[str, str] = {}
+
+    def uses(doc_id: str, term: str) -> bool:
+        if doc_id not in texts:
+            texts[doc_id] = "\n".join(c.text for c in idx.clauses(doc_id))
+        return term in texts[doc_id]
+
+    return uses
+
+
+def support(terms: "Terms", text: str, expand: bool = True, doc_id: str | None = None) -> float:
+    total = sum(terms.weights.values())
+    if not total:
+        return 1.0
+    unknown = terms.unknown_in(doc_id)
+    return sum(w * match(t, text, expand and t in unknown) for t, w in terms.weights.items()) / total
+
+
+def clause_text(c: Clause) -> str:
+    """What a clause says with where it stands (headings and label), without the document title."""
+    return " ".join(c.path) + "\n" + c.label + c.text
+
+
+def support_of(terms: Terms, c: Clause, extra: str = "", expand: bool = True) -> float:
+    """Support read over the clause (headings, label, text, and `extra` such as its list family); the document's
+    title counts at half: 供热 in 《菏泽市供热条例》 places the clause, it doesn't say what the clause is about."""
+    total = sum(terms.weights.values())
+    if not total:
+        return 1.0
+    body, title = clause_text(c) + "\n" + extra, c.doc_title
+    unknown = terms.unknown_in(c.doc_id)
+    return sum(w * max(match(t, body, expand and t in unknown), 0.5 * match(t, title, expand and t in unknown))
+               for t, w in terms.weights.items()) / total
+
+
+def fits(part: Part, text: str) -> float:
+    """How well a text holds the kind of answer the part asks for (multiplies support when ranking)."""
+    info, f = part.info, 1.0
+    if info.wants_number and not info.wants_time and not QUANTITY.search(text):
+        f *= 0.55
+    if info.measure and not states_measure(text, info.measure):
+        f *= 0.7
+    if info.counted and not counts_thing(info.counted, text):
+        f *= 0.7
+    if part.asks_penalty and not PENALTY.search(text):
+        f *= 0.6
+    if info.wants_money and not MONEY.search(text) and not PENALTY.search(text):
+        f *= 0.7
+    if info.wants_units and not UNIT_WORDS.search(text):
+        f *= 0.8
+    if info.wants_time and not DATE.search(text):
+        f *= 0.8
+    elif info.wants_time and FULL_DATE.search(text):
+        f *= 1.15  # 什么时候施行 is answered by a day (2025年10月1日) rather than a period (六个月内)
+    if info.years or info.periods:
+        if time_matches(info, text):
+            f *= 1.1
+        elif _OTHER_TIME.search(text):
+            f *= 0.75
+    return f
+
+
+WINDOW_SHARE = 0.6  # a clause's support: this share from its best passage, the rest from the whole clause
+
+
+def passages(c: Clause) -> list[str]:
+    """Overlapping two-sentence passages of a clause: where a question's words must meet, not just occur."""
+    sents = [s for s in re.findall(r"[^。！？!?；;\n]+[。！？!?；;]?", c.text) if s.strip(" 。；")]
+    if len(sents) <= 2:
+        return ["".join(sents)] if sents else [c.text]
+    return [sents[i] + sents[i + 1] for i in range(len(sents) - 1)]
+
+
+def passage_support(terms: Terms, c: Clause, expand: bool = True) -> tuple[float, str]:
+    """The best passage's support (read with the clause's headings and label) and the passage."""
+    head = " ".join(c.path) + c.label
+    best, where = -1.0, ""
+    total = sum(terms.weights.values()) or 1.0
+    unknown = terms.unknown_in(c.doc_id)
+    for p in passages(c):
+        v = sum(w * max(match(t, head + p, expand and t in unknown), 0.5 * match(t, c.doc_title, expand and t in unknown))
+                for t, w in terms.weights.items()) / total
+        if v > best:
+            best, where = v, p
+    return max(best, 0.0), where
+
+
+def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
+              eligible: Callable[[Clause], bool], idx: "ClauseIndex", used: int | None = None) -> list[Choice]:
+    """Candidates for one part, best first."""
+    expand = mech.on("expansion")
+    out = []
+    named = _named_labels(part, cands)
+    for n, c in cands.clauses.items():
+        if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
+            continue
+        text = clause_text(c)
+        family = _family_text(n, cands)
+        whole = max(support_of(weights, c, "", expand), support_of(weights, c, family, expand) * 0.95 if family else 0)
+        local, passage = passage_support(weights, c, expand)
+        sup = WINDOW_SHARE * local + (1 - WINDOW_SHARE) * whole if mech.on("rerank") else whole
+        if named:
+            sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
+        score = sup
+        if mech.on("rerank"):
+            score = sup * max(fits(part, passage), 0.85 * fits(part, text), 0.8 * fits(part, text + family))
+            score += 0.04 / cands.search_rank.get(n, 30)
+        else:
+            score += 0.1 / n
+        if c.kind in ("preamble", "closing"):
+            score *= 0.8  # the notice answers questions about the document itself, rarely about its content
+        if n == cands.pinned:
+            score += 0.3
+        elif n == used:
+            score += 0.15
+        elif n == cands.previous:
+            score += 0.08
+        out.append(Choice(part, n, sup, score))
+    return sorted(out, key=lambda ch: (-ch.score, ch.n))
+
+
+def _names_places(part: Part, c: Clause, idx: "ClauseIndex") -> bool:
+    """A place the question names that no document is about (浦东新区, 杭州市) must be named by the clause."""
+    doc_places = idx.aliases()
+    for place in part.info.places:
+        if any(place in k or k in place for k in doc_places):
+            continue
+        if place not in c.text:
+            return False
+    return True
+
+
+def _named_labels(part: Part, cands: Candidates) -> set[str]:
+    """第二十六条 asked: only that article answers (when the candidates hold it); 违反第七条… asks about the
+    articles that sanction 第七条."""
+    from index.markers import int_to_cn
+
+    wanted = {f"第{int_to_cn(a)}条" for a in part.info.articles}
+    for a in part.info.breached:
+        ref = re.compile(r"违反本(?:条例|办法|规定|细则|实施细则|决定|法)" + f"第{int_to_cn(a)}条(?![一二三四五六七八九十百零])")
+        wanted |= {c.label for c in cands.clauses.values() if c.kind == KIND_ARTICLE and ref.search(c.text)}
+    return wanted if any(c.label in wanted for c in cands.clauses.values()) else set()
+
+
+def _family_text(n: int, cands: Candidates) -> str:
+    """A list item is read with its lead, a lead with its items."""
+    parts = []
+    if n in cands.lead_of:
+        parts.append(cands.clauses[cands.lead_of[n]].text)
+    for m in cands.items_of.get(n, ()):
+        parts.append(cands.clauses[m].text)
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ choosing
+
+
+def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) -> Evidence:
+    if plan.foreign_places:
+        place = plan.foreign_places[0]
+        return Evidence(tuple(Missing(p, f"关于“{place}”的规定") for p in plan.parts))
+    known_numbers = {m.doc_number for m, _ in idx.documents() if m.doc_number}
+    unknown = [d for d in plan.info.doc_numbers if d not in known_numbers]
+    if unknown:
+        return Evidence(tuple(Missing(p, f"文号为{unknown[0]}的文件") for p in plan.parts))
+    missing_article = _missing_article(plan, cands)
+    if missing_article:
+        return Evidence(tuple(Missing(p, missing_article) for p in plan.parts))
+
+    def eligible(c: Clause) -> bool:
+        return not plan.docs or c.doc_id in plan.docs
+
+    answers: list[Choice | Missing] = []
+    used: int | None = cands.pinned
+    first_support = 0.0
+    per_doc: tuple[Choice, ...] = ()
+    for i, part in enumerate(plan.parts):
+        weights = term_weights(part, idx)
+        previous = answers[-1] if answers else None
+        if part.follows and part.asks_article and isinstance(previous, Choice):
+            answers.append(Choice(part, previous.n, previous.support, previous.score))  # 依据哪一条？ of the same provision
+            continue
+        ranked = rank_part(part, cands, weights, mech, eligible, idx, used)
+        best = ranked[0] if ranked else None
+        if i == 0:
+            first_support = best.support if best else 0.0
+        why = _why_not(part, best, cands, mech, weights)
+        if why:
+            answers.append(Missing(part, why))
+            continue
+        answers.append(best)
+        used = best.n
+        if i == 0 and mech.on("multi_doc") and not plan.docs and cands.pinned is None:
+            per_doc = _per_document(best, ranked, cands, idx)
+    return Evidence(tuple(answers), per_doc, first_support)
+
+
+def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanisms, weights: Terms) -> str | None:
+    """Why the best clause does not answer the part, or None when it does."""
+    if best is None:
+        return _subject(part, None, cands)
+    c = cands.clauses[best.n]
+    text = clause_text(c) + "\n" + _family_text(best.n, cands)
+    if mech.on("evidence_refusal"):
+        if best.support < REFUSE and best.n != cands.pinned:
+            return _subject(part, best, cands)
+    elif _vocabulary_refuses(part, weights, cands):
+        return _subject(part, best, cands)
+    info = part.info
+    if (info.years or info.periods) and not time_matches(info, text) and other_time(text):
+        return _subject(part, best, cands)  # the clause speaks of another year (2025 for a 2035 question)
+    if info.counted and not counts_thing(info.counted, text):
+        return f"“{_topic(part, best, cands)}”的具体数值"  # 几座加氢站 is not answered by a count of charging piles
+    if info.wants_number and not info.wants_time and not QUANTITY.search(text) and not part.asks_list:
+        return f"“{_topic(part, best, cands)}”的具体数值"
+    if info.measure and not states_measure(text, info.measure):
+        return f"“{_topic(part, best, cands)}”的具体数值"
+    if info.wants_money and not part.asks_penalty and not MONEY.search(text):
+        return f"“{_topic(part, best, cands)}”的具体金额"
+    return None
+
+
+def _vocabulary_refuses(part: Part, weights: Terms, cands: Candidates) -> bool:
+    """The old rule, kept for the ablation: refuse when too little of the question's wording occurs literally."""
+    texts = "\n".join(clause_text(c) for c in cands.clauses.values())
+    total = sum(weights.weights.values())
+    return bool(total) and sum(w for t, w in weights.weights.items() if t in texts) / total < 0.5
+
+
+def _missing_article(plan: Plan, cands: Candidates) -> str | None:
+    from index.markers import int_to_cn
+
+    if not plan.info.articles:
+        return None
+    labels = {c.label for c in cands.clauses.values() if c.kind == KIND_ARTICLE and (not plan.docs or c.doc_id in plan.docs)}
+    missing = [n for n in plan.info.articles if f"第{int_to_cn(n)}条" not in labels]
+    return f"第{int_to_cn(missing[0])}条" if missing else None
+
+
+def _per_document(best: Choice, ranked: list[Choice], cands: Candidates, idx: "ClauseIndex") -> tuple[Choice, ...]:
+    """新增光伏装机目标是多少？ with no place named, when several plans each state one: the best clause of each
+    document whose score is close to the best one's, for documents of the same kind (plans with plans)."""
+    first = cands.clauses[best.n]
+    if best.support < CLOSEST:
+        return ()
+    picked = {first.doc_id: best}
+    for ch in ranked[1:]:
+        c = cands.clauses[ch.n]
+        if c.doc_id in picked or ch.score < best.score - MULTI_DOC_MARGIN or ch.support < best.support - MULTI_DOC_MARGIN:
+            continue
+        if (c.kind == KIND_ARTICLE) != (first.kind == KIND_ARTICLE):
+            continue
+        picked[c.doc_id] = ch
+        if len(picked) >= MAX_DOCS:
+            break
+    return tuple(picked.values()) if len(picked) >= 2 else ()
+
+
+def _topic(part: Part, best: Choice | None, cands: Candidates) -> str:
+    terms = [t for t in part.info.terms if t != part.info.counted]
+    if best is not None:  # what the closest clause lacks comes first
+        text = clause_text(cands.clauses[best.n])
+        terms.sort(key=lambda t: match(t, text) > 0)
+    named = list(part.info.places) + ([part.info.counted] if part.info.counted else []) + terms
+    return "、".join(named[:3]) if named else "该问题"
+
+
+def _subject(part: Part, best: Choice | None, cands: Candidates) -> str:
+    topic = _topic(part, best, cands)
+    if part.info.years:
+        return f"关于“{topic}”{'、'.join(str(y) for y in part.info.years)}年的规定"
+    return f"关于“{topic}”的规定"
+
+
+# ------------------------------------------------------------------ helpers the composer shares
+
+
+def states_measure(text: str, measure: str) -> bool:
+    if measure in ("天", "日"):
+        return bool(re.search(r"[\d零一二两三四五六七八九十百]+(?:个工作)?[日天]", text))
+    if measure in ("元", "万元"):
+        return bool(MONEY.search(text))
+    if measure == "年":
+        return bool(re.search(r"[\d零一二两三四五六七八九十百]+(?:个)?(?:周)?年(?!度)", text))
+    return bool(re.search(r"[\d零一二两三四五六七八九十百千万亿.]+\s*" + re.escape(measure), text))
+
+
+def time_matches(info, text: str) -> bool:
+    """The text speaks of the year or 五年规划 period asked about (2025 ↔ “十四五”)."""
+    for y in info.years:
+        if str(y) in text or any(p in text and y in r for p, r in _PERIODS.items()):
+            return True
+    for p in info.periods:
+        if p in text or any(str(y) in text for y in _PERIODS.get(p, ())):
+            return True
+    return False
+
+
+def other_time(text: str) -> bool:
+    return bool(_OTHER_TIME.search(text))

@@ -1,0 +1,167 @@
+"""Stage 3 of the answer path: the numbered candidate clauses for a plan.
+
+Each part of the question is searched on its own (a two-part question's second half often lives in another
+article), with its everyday words joined by the corpus words the lexicon finds for them; then structure adds
+what a question of its kind needs: the articles a question names, the articles that sanction a duty
+(违反本条例第X条…罚款), a list lead's items and an item's lead, and the issuing notice for 文号 questions.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from assistant.lexicon import query_words
+from assistant.mechanisms import Mechanisms
+from assistant.plan import Part, Plan
+from assistant.provisions import is_list_lead
+from index.models import KIND_ARTICLE, Clause
+
+if TYPE_CHECKING:
+    from index.clause_index import ClauseIndex
+
+PER_PART = 12  # candidates searched for each part
+MAX_FAMILY_ITEMS = 12
+_BREACH = "违反本(?:条例|办法|规定|细则|实施细则|决定|法)"
+
+
+@dataclass(frozen=True)
+class Candidates:
+    clauses: dict[int, Clause]  # [n] → clause, numbered from 1 in the order found
+    pinned: int | None = None  # the clause a follow-up (这项 / 其中 …) is about
+    previous: int | None = None  # the clause the conversation's last answer cited
+    search_rank: dict[int, int] = field(default_factory=dict)  # [n] → best rank in any part's search
+    lead_of: dict[int, int] = field(default_factory=dict)  # item [n] → its list lead's [n]
+    items_of: dict[int, tuple[int, ...]] = field(default_factory=dict)  # lead [n] → its items' [n]
+
+
+def part_query(part: Part, plan: Plan, idx: "ClauseIndex", mech: Mechanisms) -> str:
+    """The lexical query for one part: its text, the whole question's when it has few words of its own,
+    and corpus words standing for everyday ones (饭店 → 餐饮)."""
+    text = part.text if len(part.info.terms) >= 2 or len(plan.parts) == 1 else plan.question
+    has = idx.vocabulary().__contains__
+    extra = [w for t in part.info.terms for w in query_words(t, has, expand=mech.on("expansion"))]
+    return " ".join([text, *extra])
+
+
+def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Clause | None = None,
+             follows: bool = False) -> Candidates:
+    found: list[Clause] = []
+    rank: dict[str, int] = {}
+
+    def add(clauses: Iterable[Clause], ranked: bool = False) -> None:
+        for r, c in enumerate(clauses, 1):
+            found.append(c)
+            if ranked:
+                rank[c.clause_id] = min(rank.get(c.clause_id, r), r)
+
+    if follows and last is not None:
+        add([last])
+    if plan.compare and len(plan.docs) >= 2:
+        for d in plan.docs:
+            add((h.clause for h in idx.search(part_query(plan.parts[0], plan, idx, mech), 4, doc=d)), ranked=True)
+    else:
+        queries = [part_query(p, plan, idx, mech) for p in plan.parts]
+        if len(plan.parts) > 1:
+            queries.insert(0, plan.question)
+        per_query = [[h.clause for h in idx.search(q, max(k, PER_PART), doc=list(plan.docs) or None)] for q in queries]
+        for i in range(max(map(len, per_query), default=0)):  # interleave: every part's best first
+            add((hits[i] for hits in per_query if i < len(hits)))
+        for hits in per_query:
+            for r, c in enumerate(hits, 1):
+                rank[c.clause_id] = min(rank.get(c.clause_id, r), r)
+    if mech.on("structure"):
+        add(named_articles(plan, idx, found))
+        if any(p.asks_penalty or p.asks_article for p in plan.parts):
+            add(penalties_for(idx, found[: 2 * PER_PART]))
+        add(family(idx, found[: 2 * PER_PART]))
+        if any(p.asks_list for p in plan.parts):
+            add(section_items(idx, found[:PER_PART]))
+    if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", plan.question):  # the notice holds the document's metadata
+        for d in plan.docs or {c.doc_id for c in found[:1]}:
+            add(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
+    if last is not None:
+        add([last])
+    unique: dict[str, Clause] = {}
+    for c in found:
+        unique.setdefault(c.clause_id, c)
+    clauses = {n: c for n, c in enumerate(unique.values(), 1)}
+    number = {c.clause_id: n for n, c in clauses.items()}
+    pinned = 1 if follows and last is not None else None
+    previous = number.get(last.clause_id) if last is not None else None
+    lead_of, items_of = _family_numbers(idx, clauses, number)
+    return Candidates(clauses, pinned, previous, {number[c]: r for c, r in rank.items() if c in number},
+                      lead_of, items_of)
+
+
+def _family_numbers(idx: "ClauseIndex", clauses: dict[int, Clause], number: dict[str, int]):
+    lead_of, items_of = {}, {}
+    for n, c in clauses.items():
+        lead = idx.lead_of(c)
+        if lead is not None and lead.clause_id in number and is_list_lead(lead):
+            lead_of[n] = number[lead.clause_id]
+        if c.kind == "lead":
+            kids = tuple(number[i.clause_id] for i in idx.items_of(c) if i.clause_id in number)
+            if kids:
+                items_of[n] = kids
+    return lead_of, items_of
+
+
+def family(idx: "ClauseIndex", found: list[Clause]) -> list[Clause]:
+    """List leads and their items: an item answers 会有什么后果 only with its lead (有下列情形之一的，…追回资金：),
+    and a lead (…下列条件： / a section's lead paragraph) only with its items."""
+    out: list[Clause] = []
+    for c in found:
+        lead = idx.lead_of(c)
+        if lead is not None:
+            out.append(lead)
+        if c.kind == "lead":
+            out.extend(idx.items_of(c)[:MAX_FAMILY_ITEMS])
+    return out
+
+
+def section_items(idx: "ClauseIndex", found: list[Clause]) -> list[Clause]:
+    """有哪些措施 asks for a section's items: the items beside each found plan item (same heading above)."""
+    out: list[Clause] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for c in found:
+        key = (c.doc_id, c.path[:-1])
+        if c.kind == KIND_ARTICLE or len(c.path) < 2 or key in seen:
+            continue
+        seen.add(key)
+        out.extend(x for x in idx.clauses(c.doc_id) if x.path[:-1] == c.path[:-1] and len(x.path) == len(c.path))
+    return out[: 4 * MAX_FAMILY_ITEMS]
+
+
+def named_articles(plan: Plan, idx: "ClauseIndex", found: list[Clause]) -> list[Clause]:
+    """The articles a question names (第十八条), or for 违反第十条… the articles that sanction 第十条, in the
+    documents it names, else in the statute the search found first."""
+    from index.markers import int_to_cn
+
+    info = plan.info
+    if not (info.articles or info.breached):
+        return []
+    docs = list(plan.docs) or list(dict.fromkeys(c.doc_id for c in found if c.kind == KIND_ARTICLE))[:1]
+    out: list[Clause] = []
+    for d in docs:
+        articles = [c for c in idx.clauses(d) if c.kind == KIND_ARTICLE]
+        wanted = {f"第{int_to_cn(a)}条" for a in info.articles}
+        out.extend(c for c in articles if c.label in wanted)
+        for a in info.breached:
+            ref = re.compile(_BREACH + f"第{int_to_cn(a)}条(?![一二三四五六七八九十百零])")
+            out.extend(c for c in articles if ref.search(c.text))
+    return out
+
+
+def penalties_for(idx: "ClauseIndex", clauses: list[Clause]) -> list[Clause]:
+    """Articles that sanction a retrieved article (违反本条例第四十九条…处…罚款): statutes put duty and penalty apart."""
+    out = []
+    by_doc: dict[str, list[Clause]] = {}
+    for c in clauses:
+        if c.kind != KIND_ARTICLE:
+            continue
+        if c.doc_id not in by_doc:
+            by_doc[c.doc_id] = [x for x in idx.clauses(c.doc_id) if x.kind == KIND_ARTICLE and re.search(_BREACH, x.text)]
+        ref = re.compile(_BREACH + re.escape(c.label) + "(?![一二三四五六七八九十百零])")
+        out.extend(x for x in by_doc[c.doc_id] if ref.search(x.text) and x.clause_id != c.clause_id)
+    return out
