@@ -8,12 +8,12 @@ No stage calls back into an earlier one, and each mechanism (assistant/mechanism
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from assistant.compose import Refusal, compose
 from assistant.condense import Condensed, cited_sentence, condense
-from assistant.evidence import Evidence, choose
+from assistant.evidence import Evidence, choose, rank_part, term_weights
 from assistant.grounding import check_answer, renumber
 from assistant.mechanisms import Mechanisms
 from assistant.meta import meta_answer
@@ -21,6 +21,7 @@ from assistant.plan import Plan, make_plan, named_documents
 from assistant.retrieve import Candidates, retrieve
 from assistant.text import strip_markers
 from assistant.types import Answer, Draft, Sentence
+from index.models import Hit
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
@@ -51,6 +52,27 @@ def understand(assistant: "Assistant", question: str) -> Plan:
     idx = assistant.index
     docs, compare = named_documents(idx, question)
     return make_plan(question, idx, docs=docs, compare=compare)
+
+
+def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] | None = None) -> list[Hit]:
+    """The product's ranked search: the question planned and retrieved as for an answer, candidates ranked by
+    how well they support it (stages 2–4), so search and answers agree on what is relevant."""
+    idx = assistant.index
+    mech = mechanisms_of(assistant)
+    if not mech.on("rerank"):
+        return idx.search(query, k, doc)
+    plan = understand(assistant, query)
+    if doc:
+        wanted = tuple(idx.resolve_doc(d).doc_id for d in ([doc] if isinstance(doc, str) else doc))
+        plan = replace(plan, docs=wanted, compare=False)
+    cands = retrieve(plan, idx, mech, max(k, 10))
+    best: dict[int, float] = {}
+    for part in plan.parts:
+        terms = term_weights(part, idx)
+        for ch in rank_part(part, cands, terms, mech, lambda c: not plan.docs or c.doc_id in plan.docs, idx):
+            best[ch.n] = max(best.get(ch.n, 0.0), ch.score)
+    order = sorted(best, key=lambda n: (-best[n], n))
+    return [Hit(cands.clauses[n], best[n], r) for r, n in enumerate(order[:k], 1)]
 
 
 def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int) -> Prepared:

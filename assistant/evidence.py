@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 REFUSE = 0.5
 CLOSEST = 0.62
 NAMED_ARTICLE = 0.9
+VERB_WEIGHT = 0.6
 MULTI_DOC_MARGIN = 0.08  # another document's clause this close to the best one answers the question too
 MAX_DOCS = 6
 
@@ -103,9 +104,13 @@ class Terms:
 def term_weights(part: Part, idx: "ClauseIndex") -> Terms:
     """Longer and rarer terms weigh more; a term no clause uses gets a middling rarity (it may be an everyday
     word for one the documents use)."""
+    from assistant.question import part_of_speech
+
+    pos = part_of_speech(part.text)
     out = {}
     for t in part.info.terms:
-        out[t] = min(len(t), 4) * (0.5 + (idx.rarity(t) if idx.corpus_has(t) else 0.6))
+        w = min(len(t), 4) * (0.5 + (idx.rarity(t) if idx.corpus_has(t) else 0.6))
+        out[t] = w * (VERB_WEIGHT if pos.get(t) == "v" else 1.0)  # 不接 / 拉走: how it happened; nouns say what
     return Terms(out, _doc_uses(idx))
 
 
@@ -125,7 +130,7 @@ def support(terms: "Terms", text: str, expand: bool = True, doc_id: str | None =
     if not total:
         return 1.0
     unknown = terms.unknown_in(doc_id)
-    return sum(w * match(t, text, expand and t in unknown) for t, w in terms.weights.items()) / total
+    return sum(w * match(t, text, expand, t in unknown) for t, w in terms.weights.items()) / total
 
 
 def clause_text(c: Clause) -> str:
@@ -141,7 +146,7 @@ def support_of(terms: Terms, c: Clause, extra: str = "", expand: bool = True) ->
         return 1.0
     body, title = clause_text(c) + "\n" + extra, c.doc_title
     unknown = terms.unknown_in(c.doc_id)
-    return sum(w * max(match(t, body, expand and t in unknown), 0.5 * match(t, title, expand and t in unknown))
+    return sum(w * max(match(t, body, expand, t in unknown), 0.5 * match(t, title, expand, t in unknown))
                for t, w in terms.weights.items()) / total
 
 
@@ -190,7 +195,7 @@ def passage_support(terms: Terms, c: Clause, expand: bool = True) -> tuple[float
     total = sum(terms.weights.values()) or 1.0
     unknown = terms.unknown_in(c.doc_id)
     for p in passages(c):
-        v = sum(w * max(match(t, head + p, expand and t in unknown), 0.5 * match(t, c.doc_title, expand and t in unknown))
+        v = sum(w * max(match(t, head + p, expand, t in unknown), 0.5 * match(t, c.doc_title, expand, t in unknown))
                 for t, w in terms.weights.items()) / total
         if v > best:
             best, where = v, p

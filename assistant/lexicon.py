@@ -105,11 +105,13 @@ def subwords(word: str) -> tuple[str, ...]:
     return tuple(w for w in dict.fromkeys(jieba.lcut_for_search(word)) if 2 <= len(w) < len(word))
 
 
-def match(term: str, text: str, expand: bool = True) -> float:
-    """How well `text` mentions `term` (0 … 1); `expand` False: literal and the policy table only."""
+def match(term: str, text: str, expand: bool = True, thesaurus: bool = True) -> float:
+    """How well `text` mentions `term` (0 … 1). `expand` False: literal, the policy table and character pairs
+    only; `thesaurus` False: no 词林 synonyms (a compound spelled out still counts)."""
     if term in text:
         return LITERAL
-    if any(s in text for s in synonyms(term, thesaurus=expand)):
+    use_thesaurus = expand and thesaurus
+    if any(s in text for s in synonyms(term, thesaurus=use_thesaurus)):
         return SYNONYM
     if len(term) >= 3:
         grams = [term[i: i + 2] for i in range(len(term) - 1)]
@@ -117,21 +119,48 @@ def match(term: str, text: str, expand: bool = True) -> float:
             return PAIRS
     if not expand:
         return 0.0
-    if any(w in text for w in _synonym_words(term)):
+    if use_thesaurus and any(w in text for w in _synonym_words(term)):
         return SYNONYM_WORD
     if in_order_span(term, text):
         return COMPOUND
-    if _morphemes_found(term, text):
+    if use_thesaurus and _morphemes_found(term, text):
         return MORPHEMES
     return 0.0
 
 
-def query_words(term: str, vocabulary_has, expand: bool = True) -> list[str]:
-    """Words to add to a lexical query for `term`: synonyms the corpus uses (or their words that it uses),
-    for a term the corpus doesn't use itself. `vocabulary_has(word)` says whether any clause uses a word."""
-    if vocabulary_has(term) or not expand:
+class CompoundFinder:
+    """The corpus words that spell a short term out (景区 → 风景名胜区, 砍树 → 砍伐…), found through an index from
+    character to the words that contain it; built once per vocabulary."""
+
+    MAX_EXTRA = 3
+
+    def __init__(self, vocabulary) -> None:
+        self._by_char: dict[str, list[str]] = {}
+        for w in vocabulary:
+            if 2 <= len(w) <= 8:
+                for ch in set(w):
+                    self._by_char.setdefault(ch, []).append(w)
+
+    @lru_cache(maxsize=2048)
+    def find(self, term: str) -> tuple[str, ...]:
+        if not 2 <= len(term) <= 4:
+            return ()
+        pools = [self._by_char.get(ch, []) for ch in term]
+        smallest = min(pools, key=len)
+        out = [w for w in smallest if len(w) <= len(term) + self.MAX_EXTRA and w != term and in_order_span(term, w)]
+        return tuple(sorted(out, key=len)[:4])
+
+
+def query_words(term: str, vocabulary_has, expand: bool = True, compounds: CompoundFinder | None = None) -> list[str]:
+    """Words to add to a lexical query for `term`: synonyms the corpus uses (or their words that it uses), and
+    corpus words that spell it out, for a term the corpus doesn't use itself. `vocabulary_has(word)` says
+    whether any clause uses a word."""
+    if not expand:
         return []
-    out: list[str] = []
+    spelled = list(compounds.find(term)) if compounds is not None else []
+    if vocabulary_has(term):
+        return spelled[:2]  # 景区 is used, rarely; 风景名胜区 is what the documents mostly say
+    out: list[str] = spelled
     for s in synonyms(term):
         if vocabulary_has(s):
             out.append(s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from functools import lru_cache
 from typing import Callable
 
 from assistant.text import is_dictionary_word, words
@@ -83,6 +84,28 @@ class QuestionInfo:
         return tuple(ps) or (self.text,)
 
 
+# jieba part-of-speech classes that carry no topic: pronouns, adverbs, prepositions, conjunctions, particles,
+# numerals and measure words, locatives, time words, idioms of speech (干什么).
+_FUNCTION_POS = frozenset("rdpcuyeomqftlz")
+_KEEP_POS = frozenset({"nz", "ns", "nt", "nr", "nrt", "vn", "an"})
+
+
+@lru_cache(maxsize=2048)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((w.word, w.flag) for w in pseg.cut(text))
+
+
+def part_of_speech(text: str) -> dict[str, str]:
+    """word → jieba's part-of-speech flag, for the words of `text`."""
+    return dict(_pos(text))
+
+
 def term_weight(term: str, rarity: Callable[[str], float] | None) -> float:
     """A focus term's weight: its length (to 4 characters), scaled by how few clauses use it."""
     base = float(min(len(term), 4))
@@ -111,10 +134,13 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
     terms = []
     phrases, stripped = known_phrases(stripped)
     phrases = [p for p in phrases if not all(w in QUESTION_WORDS for w in words(p))]  # 牵头部门 asks, it is no topic
+    pos = part_of_speech(stripped)
     for w in phrases + _merged(words(stripped), in_corpus):
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
         if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
             continue
+        if w not in phrases and pos.get(w, "n")[:1] in _FUNCTION_POS and pos.get(w) not in _KEEP_POS:
+            continue  # 干什么 / 明明 / 随手 / 哪一条: how the question is asked, not what it is about
         if len(w) == 2 and (w[0] in _FUNCTION_CHARS or w[1] in _FUNCTION_CHARS) and not (
                 is_dictionary_word(w) and (in_corpus is None or in_corpus(w))):
             continue  # segmentation debris such as 内要 / 这是 / 方没 (but 氢能 / 节能 / 各区 are words documents use)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from assistant.lexicon import query_words
+from assistant.lexicon import CompoundFinder, query_words
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import is_list_lead
@@ -39,9 +39,22 @@ def part_query(part: Part, plan: Plan, idx: "ClauseIndex", mech: Mechanisms) -> 
     """The lexical query for one part: its text, the whole question's when it has few words of its own,
     and corpus words standing for everyday ones (饭店 → 餐饮)."""
     text = part.text if len(part.info.terms) >= 2 or len(plan.parts) == 1 else plan.question
-    has = idx.vocabulary().__contains__
-    extra = [w for t in part.info.terms for w in query_words(t, has, expand=mech.on("expansion"))]
+    vocabulary = idx.vocabulary()
+    extra = [w for t in part.info.terms
+             for w in query_words(t, vocabulary.__contains__, mech.on("expansion"), compounds_of(vocabulary))]
     return " ".join([text, *extra])
+
+
+_COMPOUNDS: dict[int, CompoundFinder] = {}
+
+
+def compounds_of(vocabulary) -> CompoundFinder:
+    """One CompoundFinder per vocabulary (an index generation's), kept while that vocabulary is in use."""
+    key = id(vocabulary)
+    if key not in _COMPOUNDS:
+        _COMPOUNDS.clear()
+        _COMPOUNDS[key] = CompoundFinder(vocabulary)
+    return _COMPOUNDS[key]
 
 
 def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Clause | None = None,

@@ -49,7 +49,10 @@ class Assistant:
 
     # ---- retrieval ----------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, doc: str | Sequence[str] | None = None) -> list[Hit]:
-        return self.index.search(query, k or self.settings.top_k, doc)
+        """Clauses ranked for a question or keywords, as the answer path ranks its evidence."""
+        from assistant.answering import search
+
+        return search(self, query, k or self.settings.top_k, doc)
 
     # ---- answering ----------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[dict] | None = None, backend: str | None = None,

@@ -56,7 +56,7 @@ def _say(line: str) -> None:
 
 def _summary(run) -> str:
     o = run.main.overall
-    keys = ("hit@5", "mrr", "fact_recall", "citation_precision", "numeric_grounding", "refusal_accuracy",
+    keys = ("hit@1", "hit@5", "mrr", "fact_recall", "citation_precision", "numeric_grounding", "refusal_accuracy",
             "false_refusal_rate", "ask_p50_ms")
     line = f"{run.dataset.name}（{o['n']} 题）条款 clause: " + "，".join(f"{k} {o[k]}" for k in keys)
     if run.baseline is not None:
