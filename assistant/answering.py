@@ -44,7 +44,8 @@ class Prepared:
 
 
 def mechanisms_of(assistant: "Assistant") -> Mechanisms:
-    return Mechanisms.of(getattr(assistant.settings, "disabled", ()) or ())
+    s = assistant.settings
+    return Mechanisms.of(getattr(s, "disabled", ()) or (), getattr(s, "refusal_threshold", None))
 
 
 def understand(assistant: "Assistant", question: str) -> Plan:

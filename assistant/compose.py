@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from index.clause_index import ClauseIndex
 
 BACKEND = "extractive"
-ARTICLE_WHOLE = 170  # characters: an article this short is quoted whole
-UNIT_BUDGET = 200  # characters of one part's answer
+ARTICLE_WHOLE = 240  # characters: an article this short is quoted whole
+UNIT_BUDGET = 240  # characters of one part's answer
+LIST_BUDGET = 420  # characters of a list answer (条件 / 情形 / 要求 with their 项)
 MAX_SENTENCE = 120  # a longer plan sentence is trimmed to the phrases that answer
 MAX_ITEMS = 12
 SECTION_SUPPORT = 0.6  # a 有哪些 question this much about a section's heading lists the section's items
@@ -109,9 +110,7 @@ def _compare(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms
     for d in plan.docs:
         ranked = rank_part(part, cands, weights, mech, lambda c, d=d: c.doc_id == d, idx)
         name = idx.short_name(d)
-        from assistant.evidence import REFUSE
-
-        if not ranked or ranked[0].support < REFUSE:
+        if not ranked or ranked[0].support < mech.refuse_below:
             lines.append(f"{name}：{REFUSAL_PREFIX}相关规定。")
             continue
         found += 1
@@ -193,7 +192,8 @@ def _article(ch: Choice, c: Clause, weights: Terms, cands: Candidates, structure
         if part.info.wants_units and not UNIT_WORDS.search("".join(chosen)):
             chosen += [p for p in scored[1:] if UNIT_WORDS.search(p)][:1]
         chosen = [p for p in paragraphs if p in chosen]  # document order
-    text = "".join(_fit_paragraph(p, part, weights, UNIT_BUDGET // len(chosen)) for p in chosen)
+    budget = LIST_BUDGET if part.asks_list else UNIT_BUDGET
+    text = "".join(_fit_paragraph(p, part, weights, budget // len(chosen)) for p in chosen)
     return "".join(cite(s, ch.n) for s in _sentences(text))
 
 

@@ -10,7 +10,7 @@ when its best clause supports it enough (the threshold is calibrated on the blin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
 from assistant.lexicon import match
@@ -23,10 +23,9 @@ from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
 if TYPE_CHECKING:
     from index.clause_index import ClauseIndex
 
-# Calibrated on blind dev (see eval/README.md, "refusal curve"): below REFUSE a part is not answered; below
-# CLOSEST it is answered with the closest provision and says so.
-REFUSE = 0.5
-CLOSEST = 0.62
+# Below the refusal threshold (Mechanisms.refuse_below, calibrated on blind dev) a part is not answered; below
+# this margin above it, it is answered with the closest provision and says so.
+CLOSEST_MARGIN = 0.05
 NAMED_ARTICLE = 0.9
 VERB_WEIGHT = 0.6
 MULTI_DOC_MARGIN = 0.08  # another document's clause this close to the best one answers the question too
@@ -49,10 +48,7 @@ class Choice:
     n: int  # the clause's [n] among the candidates
     support: float  # 0…1: share of the part's terms the clause mentions
     score: float  # support plus fit to what the part asks
-
-    @property
-    def closest_only(self) -> bool:
-        return self.support < CLOSEST
+    closest_only: bool = False  # supported just above the refusal threshold: the answer says it is the closest
 
 
 @dataclass(frozen=True)
@@ -294,8 +290,9 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
     for i, part in enumerate(plan.parts):
         weights = term_weights(part, idx)
         previous = answers[-1] if answers else None
-        if part.follows and part.asks_article and isinstance(previous, Choice):
-            answers.append(Choice(part, previous.n, previous.support, previous.score))  # 依据哪一条？ of the same provision
+        if part.follows and part.asks_article and previous is not None:  # 依据哪一条？ of the provision just quoted
+            answers.append(Choice(part, previous.n, previous.support, previous.score) if isinstance(previous, Choice)
+                           else Missing(part, previous.subject))
             continue
         ranked = rank_part(part, cands, weights, mech, eligible, idx, used)
         best = ranked[0] if ranked else None
@@ -305,6 +302,8 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         if why:
             answers.append(Missing(part, why))
             continue
+        if best.support < mech.refuse_below + CLOSEST_MARGIN and best.n != cands.pinned:
+            best = replace(best, closest_only=True)
         answers.append(best)
         used = best.n
         if i == 0 and mech.on("multi_doc") and not plan.docs and cands.pinned is None:
@@ -319,7 +318,7 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     c = cands.clauses[best.n]
     text = clause_text(c) + "\n" + _family_text(best.n, cands)
     if mech.on("evidence_refusal"):
-        if best.support < REFUSE and best.n != cands.pinned:
+        if best.support < mech.refuse_below and best.n != cands.pinned:
             return _subject(part, best, cands)
     elif _vocabulary_refuses(part, weights, cands):
         return _subject(part, best, cands)
@@ -358,7 +357,7 @@ def _per_document(best: Choice, ranked: list[Choice], cands: Candidates, idx: "C
     """新增光伏装机目标是多少？ with no place named, when several plans each state one: the best clause of each
     document whose score is close to the best one's, for documents of the same kind (plans with plans)."""
     first = cands.clauses[best.n]
-    if best.support < CLOSEST:
+    if best.closest_only:
         return ()
     picked = {first.doc_id: best}
     for ch in ranked[1:]:

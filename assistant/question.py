@@ -201,6 +201,9 @@ def _merged(ws: tuple[str, ...], in_corpus: Callable[[str], bool] | None) -> lis
         if (out and len(w) == 1 and w not in _FUNCTION_CHARS and w not in _PARTICLES and len(out[-1]) >= 2
                 and (synonyms(out[-1] + w) or (is_dictionary_word(out[-1] + w) and in_corpus and in_corpus(out[-1] + w)))):
             out[-1] += w
+        elif (out and len(w) == 1 and len(out[-1]) == 1 and in_corpus and in_corpus(out[-1] + w)
+              and out[-1] not in _FUNCTION_CHARS and w not in _FUNCTION_CHARS and w not in _PARTICLES):
+            out[-1] += w  # 岸 + 电: two single characters the documents write as one word (岸电)
         else:
             out.append(w)
     return out

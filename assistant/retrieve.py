@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from index.clause_index import ClauseIndex
 
 PER_PART = 12  # candidates searched for each part
+ROUTED = 6  # candidates searched in each routed document, per part
+ROUTE_DOCS = 2
+ROUTE_MAX_DOCUMENTS = 300  # above this, routing would scan too much text per question; BM25 alone decides
 MAX_FAMILY_ITEMS = 12
 _BREACH = "违反本(?:条例|办法|规定|细则|实施细则|决定|法)"
 
@@ -38,7 +41,13 @@ class Candidates:
 def part_query(part: Part, plan: Plan, idx: "ClauseIndex", mech: Mechanisms) -> str:
     """The lexical query for one part: its text, the whole question's when it has few words of its own,
     and corpus words standing for everyday ones (饭店 → 餐饮)."""
-    text = part.text if len(part.info.terms) >= 2 or len(plan.parts) == 1 else plan.question
+    info = part.info
+    if len(info.terms) >= 2 or len(plan.parts) == 1:
+        # The part's wording with its content terms once more: in 节假日人太多挤不动，由谁负责限流 the time word
+        # and the everyday verbs would otherwise outweigh 限流 in BM25, which weighs every token alike.
+        text = " ".join([part.text, *info.terms])
+    else:
+        text = plan.question
     vocabulary = idx.vocabulary()
     extra = [w for t in part.info.terms
              for w in query_words(t, vocabulary.__contains__, mech.on("expansion"), compounds_of(vocabulary))]
@@ -83,6 +92,10 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
         for hits in per_query:
             for r, c in enumerate(hits, 1):
                 rank[c.clause_id] = min(rank.get(c.clause_id, r), r)
+        if not plan.docs and mech.on("doc_routing"):
+            for d in route_documents(plan, idx):  # search inside the documents whose wording covers the question
+                for q in queries[-len(plan.parts):]:
+                    add(h.clause for h in idx.search(q, ROUTED, doc=d))
     if mech.on("structure"):
         add(named_articles(plan, idx, found))
         if any(p.asks_penalty or p.asks_article for p in plan.parts):
@@ -105,6 +118,42 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
     lead_of, items_of = _family_numbers(idx, clauses, number)
     return Candidates(clauses, pinned, previous, {number[c]: r for c, r in rank.items() if c in number},
                       lead_of, items_of)
+
+
+def route_documents(plan: Plan, idx: "ClauseIndex") -> list[str]:
+    """The documents a question is most likely about, by how much of its content the document's whole text
+    covers (with the lexicon's matching: 饭店 finds 餐饮 in a food-safety 办法 even where no single clause
+    ranks high for the everyday words). A question is usually about one document."""
+    from assistant.evidence import term_weights
+
+    metas = [m for m, _ in idx.documents()]
+    if len(metas) > ROUTE_MAX_DOCUMENTS:
+        return []
+    terms = term_weights(plan.parts[0], idx)
+    total = sum(terms.weights.values())
+    if not total:
+        return []
+    from assistant.lexicon import match
+
+    scores = {}
+    for m in metas:
+        text = doc_text(idx, m.doc_id)
+        unknown = terms.unknown_in(m.doc_id)
+        scores[m.doc_id] = sum(w * match(t, text, True, t in unknown) for t, w in terms.weights.items()) / total
+    ranked = sorted(scores, key=scores.get, reverse=True)
+    return [d for d in ranked[:ROUTE_DOCS] if scores[d] >= 0.5]
+
+
+_DOC_TEXT: dict[tuple[int, str], str] = {}
+
+
+def doc_text(idx: "ClauseIndex", doc_id: str) -> str:
+    key = (id(idx), doc_id)
+    if key not in _DOC_TEXT:
+        if len(_DOC_TEXT) > ROUTE_MAX_DOCUMENTS:
+            _DOC_TEXT.clear()
+        _DOC_TEXT[key] = "\n".join(c.text for c in idx.clauses(doc_id))
+    return _DOC_TEXT[key]
 
 
 def _family_numbers(idx: "ClauseIndex", clauses: dict[int, Clause], number: dict[str, int]):

@@ -47,7 +47,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--report", metavar="OUT.md", help="Markdown 报告")
     r.add_argument("--thresholds", metavar="FILE", help="指标门槛 JSON（如 eval/thresholds.json）；低于门槛退出码 1")
     r.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    sub.add_parser("mechanisms", help="列出可关闭的回答机制（消融实验用）")
+    c = _add_study_parser(sub, "refusal-curve", "拒答阈值曲线：各阈值下的误拒率与对文件外问题的拒答率（用 blind dev 校准）")
+    c.add_argument("--thresholds", default="0.3,0.35,0.4,0.45,0.5,0.55,0.6,0.65", help="逗号分隔的阈值")
+    a = _add_study_parser(sub, "ablate", "消融实验：逐一关闭每个回答机制，与完整产品并列报告（报告用 blind_test）")
+    a.add_argument("--mechanism", action="append", metavar="NAME", help="只消融这些机制（可重复；默认全部）")
     return p
+
+
+def _add_study_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
+    r = sub.add_parser(name, help=help_text, description=help_text)
+    r.add_argument("--suite", action="append", metavar="NAME", help="eval/suites.json 中的评测（可重复；默认 blind_dev）")
+    r.add_argument("--lexical", action="store_true", help="只用关键词检索")
+    r.add_argument("-k", type=int, default=5)
+    r.add_argument("--json", metavar="OUT", help="结果写入 JSON")
+    return r
 
 
 def _say(line: str) -> None:
@@ -57,7 +71,7 @@ def _say(line: str) -> None:
 def _summary(run) -> str:
     o = run.main.overall
     keys = ("hit@1", "hit@5", "mrr", "fact_recall", "citation_precision", "numeric_grounding", "refusal_accuracy",
-            "false_refusal_rate", "ask_p50_ms")
+            "false_refusal_rate", "answer_chars_p50", "ask_p50_ms")
     line = f"{run.dataset.name}（{o['n']} 题）条款 clause: " + "，".join(f"{k} {o[k]}" for k in keys)
     if run.baseline is not None:
         b = run.baseline.overall
@@ -151,10 +165,79 @@ def _jobs(args: argparse.Namespace, runner) -> list[tuple[Path, tuple[Path, ...]
     return jobs
 
 
+STUDY_KEYS = ("hit@1", "hit@5", "fact_recall", "false_refusal_rate", "refusal_accuracy", "numeric_grounding",
+              "answer_chars_p50")
+
+
+def _study_runs(args: argparse.Namespace, settings: list[tuple[str, dict]]) -> list[dict]:
+    """Run each suite under each setting (label, open_assistant overrides); one row per (suite, setting)."""
+    from eval import runner
+
+    suites = runner.load_suites()
+    names = args.suite or ["blind_dev"]
+    unknown = [n for n in names if n not in suites]
+    if unknown:
+        raise KeyError(f"未知的评测 {'、'.join(unknown)}；eval/suites.json 中有：{'、'.join(suites)}")
+    rows = []
+    for name in names:
+        suite = suites[name]
+        for label, overrides in settings:
+            assistant = runner.open_assistant(None, args.lexical, "extractive", docs=suite.docs, **overrides)
+            runner.prepare_store(assistant, False, suite.docs)
+            run = runner.run_dataset(suite.dataset, assistant, backend="extractive", k=args.k, progress=False)
+            o = run.main.overall
+            rows.append({"suite": name, "setting": label, **{k: o.get(k) for k in STUDY_KEYS}})
+            _say(f"{name} {label}: " + "，".join(f"{k} {o.get(k)}" for k in STUDY_KEYS))
+    return rows
+
+
+def _table(rows: list[dict], first: str) -> str:
+    head = f"| suite | {first} | " + " | ".join(STUDY_KEYS) + " |"
+    out = [head, "|---|---|" + "---:|" * len(STUDY_KEYS)]
+    for r in rows:
+        cells = ["–" if r[k] is None else (f"{r[k]:.1f}" if k.endswith("p50") else f"{r[k]:.3f}") for k in STUDY_KEYS]
+        out.append(f"| {r['suite']} | {r['setting']} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from assistant.mechanisms import MECHANISMS, REFUSE_BELOW
+
+    try:
+        if args.command == "refusal-curve":
+            values = [float(x) for x in args.thresholds.split(",") if x.strip()]
+            settings = [(f"{t:.2f}" + (" ←" if abs(t - REFUSE_BELOW) < 1e-9 else ""), {"refusal_threshold": t})
+                        for t in values]
+            rows = _study_runs(args, settings)
+            print(_table(rows, "threshold"))
+        else:
+            names = args.mechanism or list(MECHANISMS)
+            bad = [n for n in names if n not in MECHANISMS]
+            if bad:
+                _say(f"未知的回答机制：{'、'.join(bad)}；可选：{'、'.join(MECHANISMS)}")
+                return EXIT_USAGE
+            rows = _study_runs(args, [("all mechanisms", {})] + [(f"without {n}", {"disabled": (n,)}) for n in names])
+            print(_table(rows, "setting"))
+    except (KeyError, ValueError) as e:
+        _say(str(e))
+        return EXIT_USAGE
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "mechanisms":
+        from assistant.mechanisms import MECHANISMS
+
+        for name, about in MECHANISMS.items():
+            print(f"{name:18} {about}")
+        return EXIT_OK
+    if args.command in ("refusal-curve", "ablate"):
+        return cmd_study(args)
     return EXIT_USAGE
 
 

@@ -189,7 +189,8 @@ def docs_key(docs: Sequence[Path]) -> str:
 
 
 def open_assistant(store: str | Path | None, lexical: bool, backend: str | None, rebuild: bool = False,
-                   embed_model: str | None = None, docs: Sequence[Path] = DEFAULT_DOCS, disabled: Sequence[str] = ()):
+                   embed_model: str | None = None, docs: Sequence[Path] = DEFAULT_DOCS, disabled: Sequence[str] = (),
+                   refusal_threshold: float | None = None):
     """The Assistant on the eval's own store (storage/eval/<mode>[/docs-…]) unless a store is given; `rebuild`
     empties it first. `disabled` switches answer mechanisms off (an ablation)."""
     from assistant.service import Assistant
@@ -201,7 +202,7 @@ def open_assistant(store: str | Path | None, lexical: bool, backend: str | None,
         if rebuild and path.exists():
             shutil.rmtree(path)
         return Assistant(store=path, retrieval="lexical" if lex else None, backend=backend, embed_model=embed_model,
-                         disabled=tuple(disabled))
+                         disabled=tuple(disabled), refusal_threshold=refusal_threshold)
 
     if store is not None:
         return at(Path(store), lexical)
