@@ -138,7 +138,7 @@ def _unit(ch: Choice, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms, s
             return listed
     if structure and ch.n in cands.lead_of and _needs_lead(part, c.text):
         m = cands.lead_of[ch.n]
-        return cite(lead_in(cands.clauses[m]), m) + cite(strip_marker(_best_sentence(part, c, weights, said)), ch.n)
+        return cite_each(lead_in(cands.clauses[m]), m) + cite(strip_marker(_best_sentence(part, c, weights, said)), ch.n)
     sentence = _best_sentence(part, c, weights, said)
     text = cite(sentence, ch.n)
     more = _completing_sentence(part, c, weights, sentence, said) if structure else None
@@ -237,7 +237,7 @@ def _list_answer(ch: Choice, c: Clause, cands: Candidates, idx: "ClauseIndex", w
     if c.kind == KIND_LEAD and ch.n in cands.items_of:
         items = [cands.clauses[m] for m in cands.items_of[ch.n]]
         total = len(idx.items_of(c)) or len(items)
-        head = cite(lead_in(c) if is_list_lead(c) else _first_sentence(c.text), ch.n)
+        head = cite_each(lead_in(c), ch.n) if is_list_lead(c) else cite(_first_sentence(c.text), ch.n)
         return head + _item_lines([(m, cands.clauses[m]) for m in cands.items_of[ch.n]], total)
     if c.kind == KIND_LEAD and is_list_lead(c):
         return None
@@ -367,6 +367,13 @@ def _unit_sentence(c: Clause) -> str | None:
     if re.match(r"^(?:责任单位|牵头单位|责任部门|牵头部门)[：:]", inner):
         return inner + "。"
     return "由" + inner + "。" if "负责" in inner else "责任单位：" + inner + "。"
+
+
+def cite_each(text: str, n: int) -> str:
+    """Every sentence of `text` with its [n] (a lead-in line may hold several: （2）示范项目。被认定为…。…下列条件：)."""
+    sents = [x for x in re.findall(r"[^。！？!?；;：:]+[。！？!?；;：:]?", text) if x.strip(" 。；")]
+    kept = [x for x in sents if not is_heading_sentence(x) or x.rstrip().endswith(("：", ":"))] or sents
+    return "".join(cite(x, n) for x in kept)
 
 
 def cite(sentence: str, n: int) -> str:

@@ -249,8 +249,10 @@ def _named_labels(part: Part, cands: Candidates) -> set[str]:
     from index.markers import int_to_cn
 
     wanted = {f"第{int_to_cn(a)}条" for a in part.info.articles}
+    item = re.search(r"第[（(]?([一二三四五六七八九十]{1,3})[)）]?项", part.text)
     for a in part.info.breached:
-        ref = re.compile(r"违反本(?:条例|办法|规定|细则|实施细则|决定|法)" + f"第{int_to_cn(a)}条(?![一二三四五六七八九十百零])")
+        ref = re.compile(r"违反本(?:条例|办法|规定|细则|实施细则|决定|法)" + f"第{int_to_cn(a)}条(?![一二三四五六七八九十百零])"
+                         + (r"[^。；，]{0,24}?[（(]" + item.group(1) + "[)）]" if item else ""))
         wanted |= {c.label for c in cands.clauses.values() if c.kind == KIND_ARTICLE and ref.search(c.text)}
     return wanted if any(c.label in wanted for c in cands.clauses.values()) else set()
 

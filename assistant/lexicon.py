@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 LITERAL = 1.0
+INSIDE_WORD = 0.8  # found only inside a longer word: 充电 in 充电器, 不动 in 不动产
 SYNONYM = 0.85
 SYNONYM_WORD = 0.7
 COMPOUND = 0.75
@@ -105,11 +106,35 @@ def subwords(word: str) -> tuple[str, ...]:
     return tuple(w for w in dict.fromkeys(jieba.lcut_for_search(word)) if 2 <= len(w) < len(word))
 
 
+@lru_cache(maxsize=8192)
+def _boundaries(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Where jieba's words start and end in `text`."""
+    import jieba
+
+    starts, ends, pos = set(), set(), 0
+    for w in jieba.lcut(text):
+        starts.add(pos)
+        pos += len(w)
+        ends.add(pos)
+    return frozenset(starts), frozenset(ends)
+
+
+def aligned(term: str, text: str) -> bool:
+    """Does `term` occur in `text` as whole words (not only inside a longer word, as 不动 in 不动产)?"""
+    starts, ends = _boundaries(text)
+    i = text.find(term)
+    while i != -1:
+        if i in starts and i + len(term) in ends:
+            return True
+        i = text.find(term, i + 1)
+    return False
+
+
 def match(term: str, text: str, expand: bool = True, thesaurus: bool = True) -> float:
     """How well `text` mentions `term` (0 … 1). `expand` False: literal, the policy table and character pairs
     only; `thesaurus` False: no 词林 synonyms (a compound spelled out still counts)."""
     if term in text:
-        return LITERAL
+        return LITERAL if aligned(term, text) else INSIDE_WORD
     use_thesaurus = expand and thesaurus
     if any(s in text for s in synonyms(term, thesaurus=use_thesaurus)):
         return SYNONYM

@@ -11,7 +11,11 @@ from index.clause_index import ClauseIndex, Progress, RetrievalMode
 from index.models import Clause, DocumentMeta, Hit, IngestReport
 
 
-__all__ = ["Assistant", "stage_bars"]  # stage_bars: the ingest progress callback the CLI and eval pass
+from assistant.mechanisms import MECHANISMS, REFUSE_BELOW, unknown_mechanisms
+
+# stage_bars: the ingest progress callback the CLI and eval pass; MECHANISMS / REFUSE_BELOW / unknown_mechanisms:
+# the answer path's switches and refusal threshold, for ablations and calibration
+__all__ = ["Assistant", "stage_bars", "MECHANISMS", "REFUSE_BELOW", "unknown_mechanisms"]
 
 
 class Assistant:

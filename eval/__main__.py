@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError) as e:
         _say(str(e))
         return EXIT_USAGE
-    from assistant.mechanisms import unknown_mechanisms
+    from assistant.service import unknown_mechanisms
 
     if unknown_mechanisms(args.without):
         _say(f"未知的回答机制：{'、'.join(unknown_mechanisms(args.without))}；可选见 `python -m eval mechanisms`")
@@ -201,7 +201,7 @@ def _table(rows: list[dict], first: str) -> str:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from assistant.mechanisms import MECHANISMS, REFUSE_BELOW
+    from assistant.service import MECHANISMS, REFUSE_BELOW
 
     try:
         if args.command == "refusal-curve":
@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return cmd_run(args)
     if args.command == "mechanisms":
-        from assistant.mechanisms import MECHANISMS
+        from assistant.service import MECHANISMS
 
         for name, about in MECHANISMS.items():
             print(f"{name:18} {about}")
