@@ -31,7 +31,7 @@ UNIT_BUDGET = 240  # characters of one part's answer
 LIST_BUDGET = 420  # characters of a list answer (条件 / 情形 / 要求 with their 项)
 MAX_SENTENCE = 120  # a longer plan sentence is trimmed to the phrases that answer
 MAX_ITEMS = 12
-SECTION_SUPPORT = 0.6  # a 有哪些 question this much about a section's heading lists the section's items
+SECTION_SUPPORT = 0.5  # a 有哪些 question this much about a section's heading lists the section's items
 CLOSEST_NOTE = "文件中没有直接的规定，最接近的是"
 
 
@@ -68,8 +68,8 @@ def compose(plan: Plan, ev: Evidence, cands: Candidates, idx: "ClauseIndex", mec
             if c.label not in "".join(out):
                 out.append(cite(f"以上规定见{c.citation}", a.n))
             continue
-        text = _unit(a, cands, idx, mech, said)
-        if any(n == a.n and _core(text) in _core(q) for n, q in quoted):
+        text = _unsaid(_unit(a, cands, idx, mech, said), "".join(q for _, q in quoted))
+        if not text:
             continue  # the other part's quote already says it
         quoted.append((a.n, text))
         prefix = ""
@@ -82,6 +82,15 @@ def compose(plan: Plan, ev: Evidence, cands: Candidates, idx: "ClauseIndex", mec
             prefix = f"{CLOSEST_NOTE}{_citation_name(c)}："
         out.append(prefix + text)
     return Draft("".join(out), BACKEND)
+
+
+def _unsaid(text: str, before: str) -> str:
+    """The cited sentences of `text` that an earlier part of the answer has not said already."""
+    if not before:
+        return text
+    said = _core(before)
+    pieces = re.findall(r"[^。；]*?(?:\[\d+\])+[。；：]?|[^。；]+[。；]?", text)
+    return "".join(p for p in pieces if _core(p) and _core(p) not in said)
 
 
 def _source_prefix(c: Clause, idx: "ClauseIndex", plan: Plan) -> str:
@@ -159,7 +168,7 @@ def _completing_sentence(part: Part, c: Clause, weights: Terms, first: str, said
         return None
     best, best_v = None, 0.0
     for s in _sentences(c.text):
-        if s in first or first in s or _is_heading(s, c) or (said and _repeats(s, said)):
+        if _core(s) in _core(first) or _core(first) in _core(s) or _is_heading(s, c) or (said and _repeats(s, said)):
             continue
         v = support(missing, s) * fits(part, s)
         if v > best_v:
@@ -241,18 +250,30 @@ def _list_answer(ch: Choice, c: Clause, cands: Candidates, idx: "ClauseIndex", w
         return head + _item_lines([(m, cands.clauses[m]) for m in cands.items_of[ch.n]], total)
     if c.kind == KIND_LEAD and is_list_lead(c):
         return None
-    siblings = _section_items(c, idx)
-    heading = c.path[-2] if len(c.path) >= 2 else ""
-    about_section = heading and support(weights, heading) >= SECTION_SUPPORT and \
-        support(weights, heading) >= max((support(weights, s) for s in _sentences(c.text)), default=0)
-    if len(siblings) >= 2 and about_section:
-        number = {x.clause_id: n for n, x in cands.clauses.items()}
-        if not all(s.clause_id in number for s in siblings[:MAX_ITEMS]):
-            return None  # items outside the candidates can't be cited
-        heading = c.path[-2] if len(c.path) >= 2 else ""
-        head = f"{strip_marker(heading)}包括：" if heading else ""
-        return head + _item_lines([(number[s.clause_id], s) for s in siblings], len(siblings))
+    section = _best_section(c, cands, weights)
+    if section is None:
+        return None
+    siblings = _section_items(section, idx)
+    number = {x.clause_id: n for n, x in cands.clauses.items()}
+    if len(siblings) >= 2 and all(s.clause_id in number for s in siblings[:MAX_ITEMS]):
+        heading = section.path[-2]
+        return f"{strip_marker(heading)}包括：" + _item_lines([(number[s.clause_id], s) for s in siblings], len(siblings))
     return None
+
+
+def _best_section(c: Clause, cands: Candidates, weights: Terms) -> Clause | None:
+    """The candidate item (of the chosen clause's document) whose section heading the question is about
+    (交通方面有哪些举措 ~ （三）交通领域减污降碳协同增效), when that heading covers the question better than any
+    single sentence of the chosen clause does; None otherwise."""
+    best, best_v = None, 0.0
+    for x in cands.clauses.values():
+        if x.doc_id != c.doc_id or len(x.path) < 2 or x.kind == KIND_ARTICLE:
+            continue
+        v = support(weights, x.path[-2])
+        if v > best_v:
+            best, best_v = x, v
+    own = max((support(weights, s) for s in _sentences(c.text)), default=0.0)
+    return best if best is not None and best_v >= SECTION_SUPPORT and best_v >= own else None
 
 
 def _section_items(c: Clause, idx: "ClauseIndex") -> list[Clause]:

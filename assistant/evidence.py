@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 CLOSEST_MARGIN = 0.05
 NAMED_ARTICLE = 0.9
 VERB_WEIGHT = 0.6
-MULTI_DOC_MARGIN = 0.08  # another document's clause this close to the best one answers the question too
+MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
 
 QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
@@ -364,7 +364,7 @@ def _per_document(best: Choice, ranked: list[Choice], cands: Candidates, idx: "C
     picked = {first.doc_id: best}
     for ch in ranked[1:]:
         c = cands.clauses[ch.n]
-        if c.doc_id in picked or ch.score < best.score - MULTI_DOC_MARGIN or ch.support < best.support - MULTI_DOC_MARGIN:
+        if c.doc_id in picked or ch.support < best.support - MULTI_DOC_MARGIN or ch.score < 0.8 * best.score:
             continue
         if (c.kind == KIND_ARTICLE) != (first.kind == KIND_ARTICLE):
             continue

@@ -102,7 +102,7 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
             add(penalties_for(idx, found[: 2 * PER_PART]))
         add(family(idx, found[: 2 * PER_PART]))
         if any(p.asks_list for p in plan.parts):
-            add(section_items(idx, found[:PER_PART]))
+            add(section_items(idx, found[: 2 * PER_PART]))
     if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", plan.question):  # the notice holds the document's metadata
         for d in plan.docs or {c.doc_id for c in found[:1]}:
             add(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
@@ -186,7 +186,7 @@ def section_items(idx: "ClauseIndex", found: list[Clause]) -> list[Clause]:
     """有哪些措施 asks for a section's items: the items beside each found plan item (same heading above)."""
     out: list[Clause] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
-    for c in found:
+    for c in found[:PER_PART]:
         key = (c.doc_id, c.path[:-1])
         if c.kind == KIND_ARTICLE or len(c.path) < 2 or key in seen:
             continue
