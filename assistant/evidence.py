@@ -300,7 +300,7 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         best = ranked[0] if ranked else None
         if i == 0:
             first_support = best.support if best else 0.0
-        why = _why_not(part, best, cands, mech, weights)
+        why = _why_not(part, best, cands, mech, weights, idx)
         if why:
             answers.append(Missing(part, why))
             continue
@@ -313,7 +313,8 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
     return Evidence(tuple(answers), per_doc, first_support)
 
 
-def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanisms, weights: Terms) -> str | None:
+def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanisms, weights: Terms,
+             idx: "ClauseIndex") -> str | None:
     """Why the best clause does not answer the part, or None when it does."""
     if best is None:
         return _subject(part, None, cands)
@@ -322,7 +323,7 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     if mech.on("evidence_refusal"):
         if best.support < mech.refuse_below and best.n != cands.pinned:
             return _subject(part, best, cands)
-    elif _vocabulary_refuses(part, weights, cands):
+    elif _vocabulary_refuses(part, idx):
         return _subject(part, best, cands)
     info = part.info
     if (info.years or info.periods) and not time_matches(info, text) and other_time(text):
@@ -338,11 +339,24 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     return None
 
 
-def _vocabulary_refuses(part: Part, weights: Terms, cands: Candidates) -> bool:
-    """The old rule, kept for the ablation: refuse when too little of the question's wording occurs literally."""
-    texts = "\n".join(clause_text(c) for c in cands.clauses.values())
-    total = sum(weights.weights.values())
-    return bool(total) and sum(w for t, w in weights.weights.items() if t in texts) / total < 0.5
+def _vocabulary_refuses(part: Part, idx: "ClauseIndex") -> bool:
+    """The rule the product had before refusing on evidence, kept for the ablation (`--without evidence_refusal`):
+    refuse when the question is mostly words no document uses, or a specific dictionary word of three or more
+    characters that no document even half-mentions weighs enough of it."""
+    from index.synonyms import synonyms
+
+    from assistant.text import is_dictionary_word
+
+    terms = part.info.terms
+    if not terms:
+        return False
+    weight = {t: min(len(t), 4) for t in terms}
+    known = {t for t in terms if idx.corpus_has(t) or any(idx.corpus_has(s) for s in synonyms(t))}
+    if sum(weight[t] for t in known) / sum(weight.values()) < 0.38:
+        return True
+    alien = [t for t in terms if len(t) >= 3 and t not in known and is_dictionary_word(t)
+             and sum(idx.corpus_has(t[i: i + 2]) for i in range(len(t) - 1)) / (len(t) - 1) < 0.5]
+    return sum(weight[t] for t in alien) / sum(weight.values()) >= 0.3
 
 
 def _missing_article(plan: Plan, cands: Candidates) -> str | None:
