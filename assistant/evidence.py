@@ -111,12 +111,10 @@ def term_weights(part: Part, idx: "ClauseIndex") -> Terms:
 
 
 def _doc_uses(idx: "ClauseIndex") -> Callable[[str, str], bool]:
-    texts: dict[str, str] = {}
+    from assistant.retrieve import doc_text
 
     def uses(doc_id: str, term: str) -> bool:
-        if doc_id not in texts:
-            texts[doc_id] = "\n".join(c.text for c in idx.clauses(doc_id))
-        return term in texts[doc_id]
+        return term in doc_text(idx, doc_id)
 
     return uses
 

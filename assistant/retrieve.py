@@ -8,6 +8,7 @@ what a question of its kind needs: the articles a question names, the articles t
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
@@ -54,16 +55,18 @@ def part_query(part: Part, plan: Plan, idx: "ClauseIndex", mech: Mechanisms) -> 
     return " ".join([text, *extra])
 
 
-_COMPOUNDS: dict[int, CompoundFinder] = {}
+_COMPOUNDS: list[tuple[frozenset, CompoundFinder]] = []
 
 
-def compounds_of(vocabulary) -> CompoundFinder:
-    """One CompoundFinder per vocabulary (an index generation's), kept while that vocabulary is in use."""
-    key = id(vocabulary)
-    if key not in _COMPOUNDS:
-        _COMPOUNDS.clear()
-        _COMPOUNDS[key] = CompoundFinder(vocabulary)
-    return _COMPOUNDS[key]
+def compounds_of(vocabulary: frozenset) -> CompoundFinder:
+    """One CompoundFinder per vocabulary (an index generation's); the cache holds the vocabulary it was built from
+    and is checked by identity, so another store's vocabulary never reuses it."""
+    for vocab, finder in _COMPOUNDS:
+        if vocab is vocabulary:
+            return finder
+    finder = CompoundFinder(vocabulary)
+    _COMPOUNDS[:] = [(vocabulary, finder)] + _COMPOUNDS[:3]
+    return finder
 
 
 def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Clause | None = None,
@@ -93,7 +96,7 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
             for r, c in enumerate(hits, 1):
                 rank[c.clause_id] = min(rank.get(c.clause_id, r), r)
         if not plan.docs and mech.on("doc_routing"):
-            for d in route_documents(plan, idx):  # search inside the documents whose wording covers the question
+            for d in route_documents(plan, idx, mech.on("expansion")):  # search inside the documents whose wording covers the question
                 for q in queries[-len(plan.parts):]:
                     add(h.clause for h in idx.search(q, ROUTED, doc=d))
     if mech.on("structure"):
@@ -120,7 +123,7 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
                       lead_of, items_of)
 
 
-def route_documents(plan: Plan, idx: "ClauseIndex") -> list[str]:
+def route_documents(plan: Plan, idx: "ClauseIndex", expand: bool = True) -> list[str]:
     """The documents a question is most likely about, by how much of its content the document's whole text
     covers (with the lexicon's matching: 饭店 finds 餐饮 in a food-safety 办法 even where no single clause
     ranks high for the everyday words). A question is usually about one document."""
@@ -139,21 +142,24 @@ def route_documents(plan: Plan, idx: "ClauseIndex") -> list[str]:
     for m in metas:
         text = doc_text(idx, m.doc_id)
         unknown = terms.unknown_in(m.doc_id)
-        scores[m.doc_id] = sum(w * match(t, text, True, t in unknown) for t, w in terms.weights.items()) / total
+        scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown) for t, w in terms.weights.items()) / total
     ranked = sorted(scores, key=scores.get, reverse=True)
     return [d for d in ranked[:ROUTE_DOCS] if scores[d] >= 0.5]
 
 
-_DOC_TEXT: dict[tuple[int, str], str] = {}
+_DOC_TEXT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def doc_text(idx: "ClauseIndex", doc_id: str) -> str:
-    key = (id(idx), doc_id)
-    if key not in _DOC_TEXT:
-        if len(_DOC_TEXT) > ROUTE_MAX_DOCUMENTS:
-            _DOC_TEXT.clear()
-        _DOC_TEXT[key] = "\n".join(c.text for c in idx.clauses(doc_id))
-    return _DOC_TEXT[key]
+    """A document's whole text, cached per index object and document version (content hash)."""
+    cache = _DOC_TEXT.setdefault(idx, {})
+    meta = idx.resolve_doc(doc_id)
+    key = (doc_id, meta.content_hash)
+    if key not in cache:
+        if len(cache) > ROUTE_MAX_DOCUMENTS:
+            cache.clear()
+        cache[key] = "\n".join(c.text for c in idx.clauses(doc_id))
+    return cache[key]
 
 
 def _family_numbers(idx: "ClauseIndex", clauses: dict[int, Clause], number: dict[str, int]):

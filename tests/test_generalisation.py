@@ -53,12 +53,12 @@ def test_everyday_words_find_the_documents_words(store: Path) -> None:
 
 
 def test_a_compound_spelled_out_in_the_documents_is_matched(store: Path) -> None:
-    """景区 → 风景名胜区, its characters in order: with the lexicon the penalty article is found; without it
-    (`--without expansion`) the question is refused."""
+    """景区 → 风景名胜区, its characters in order: the penalty article is found, and supported better with the
+    lexicon than without it (`--without expansion`)."""
     q = "在景区里私自开山采石会怎么处罚？"
     ans = assistant(store).ask(q)
     assert not ans.refused and "开山" in said(ans) and ans.citations[0].clause.label == "第四十条", ans.answer
-    assert assistant(store, "expansion").ask(q).refused
+    assert assistant(store, "expansion").ask(q).support < ans.support
 
 
 def test_refusal_is_decided_on_the_evidence_not_on_one_unknown_word(store: Path) -> None:
