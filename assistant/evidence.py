@@ -308,7 +308,30 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         used = best.n
         if i == 0 and mech.on("multi_doc") and not plan.docs and cands.pinned is None:
             per_doc = _per_document(best, ranked, cands, idx)
+    answers = _same_document_retry(answers, cands, idx, mech)
     return Evidence(tuple(answers), per_doc, first_support)
+
+
+SAME_DOC_SLACK = 0.15  # a part is answered from the document its sibling part was answered from on this lower bar
+
+
+def _same_document_retry(answers: list, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) -> list:
+    """A two-part question is about one document: once one part is answered, a part that found no clause good
+    enough anywhere is looked for again in that document, on a lower bar (能退多少暖气费？退费最晚什么时候办？)."""
+    docs = {cands.clauses[a.n].doc_id for a in answers if isinstance(a, Choice)}
+    if not docs or all(isinstance(a, Choice) for a in answers):
+        return answers
+    out = []
+    for a in answers:
+        if isinstance(a, Missing) and a.subject.startswith("关于“"):  # not found at all (not: found without a figure)
+            terms = term_weights(a.part, idx)
+            ranked = rank_part(a.part, cands, terms, mech, lambda c: c.doc_id in docs, idx)
+            if ranked and ranked[0].support >= mech.refuse_below - SAME_DOC_SLACK and _why_not(
+                    a.part, ranked[0], cands, replace(mech, refuse_below=mech.refuse_below - SAME_DOC_SLACK), terms, idx) is None:
+                out.append(replace(ranked[0], closest_only=False))
+                continue
+        out.append(a)
+    return out
 
 
 def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanisms, weights: Terms,
