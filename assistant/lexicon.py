@@ -130,11 +130,12 @@ def aligned(term: str, text: str) -> bool:
     return False
 
 
-def match(term: str, text: str, expand: bool = True, thesaurus: bool = True) -> float:
+def match(term: str, text: str, expand: bool = True, thesaurus: bool = True, align: bool = True) -> float:
     """How well `text` mentions `term` (0 … 1). `expand` False: literal, the policy table and character pairs
-    only; `thesaurus` False: no 词林 synonyms (a compound spelled out still counts)."""
+    only; `thesaurus` False: no 词林 synonyms (a compound spelled out still counts); `align` False: a literal
+    occurrence counts whole even inside a longer word (for long texts, where segmenting costs too much)."""
     if term in text:
-        return LITERAL if aligned(term, text) else INSIDE_WORD
+        return LITERAL if not align or aligned(term, text) else INSIDE_WORD
     use_thesaurus = expand and thesaurus
     if any(s in text for s in synonyms(term, thesaurus=use_thesaurus)):
         return SYNONYM

@@ -142,7 +142,8 @@ def route_documents(plan: Plan, idx: "ClauseIndex", expand: bool = True) -> list
     for m in metas:
         text = doc_text(idx, m.doc_id)
         unknown = terms.unknown_in(m.doc_id)
-        scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown) for t, w in terms.weights.items()) / total
+        scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown, align=False)
+                               for t, w in terms.weights.items()) / total
     ranked = sorted(scores, key=scores.get, reverse=True)
     return [d for d in ranked[:ROUTE_DOCS] if scores[d] >= 0.5]
 
