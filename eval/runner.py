@@ -280,23 +280,43 @@ def run_dataset(path: Path, assistant, *, backend: str | None, k: int, baseline:
     return DatasetRun(path, errors, config, main, base)
 
 
-def check_thresholds(run: DatasetRun, thresholds: dict[str, float]) -> list[str]:
-    """Metrics of the clause pipeline below their minimum (one Chinese line each)."""
+def check_thresholds(run: DatasetRun, thresholds: dict[str, dict[str, float]]) -> list[str]:
+    """Metrics of the clause pipeline below their minimum (one Chinese line each). `thresholds` maps a dataset
+    file name to its minimums ("*": any dataset); lower-is-better metrics (误拒率, latency, length) are maxima."""
+    from eval.metrics import LOWER_IS_BETTER
+
+    limits = thresholds.get(run.dataset.name) or thresholds.get("*") or {}
     failed = []
     overall = run.main.overall
-    for key, minimum in thresholds.items():
+    for key, bound in limits.items():
         value = overall.get(key)
-        if value is None or value < minimum:
-            failed.append(f"{run.dataset.name}：{key} = {value} 低于门槛 {minimum}")
+        worse = value is None or (value > bound if key in LOWER_IS_BETTER else value < bound)
+        if worse:
+            word = "高于上限" if key in LOWER_IS_BETTER else "低于门槛"
+            failed.append(f"{run.dataset.name}：{key} = {value} {word} {bound}")
     return failed
 
 
-def load_thresholds(path: Path) -> dict[str, float]:
+def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
+    """The gate: {"suites": {name: {"limits": {metric: bound}}}} (suites of eval/suites.json), keyed here by the
+    suite's dataset file name; a plain {"minimums": {...}} applies to any dataset."""
     import json
 
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    minimums = data.get("minimums", data)
-    unknown = [k for k in minimums if k not in METRIC_KEYS]
+    out: dict[str, dict[str, float]] = {}
+    if "suites" in data:
+        suites = load_suites()
+        for name, entry in data["suites"].items():
+            if name not in suites:
+                raise ValueError(f"{path}: 未知的评测 {name}（eval/suites.json 中有：{'、'.join(suites)}）")
+            out[suites[name].dataset.name] = _bounds(path, entry.get("limits", {}))
+    if "minimums" in data:
+        out["*"] = _bounds(path, data["minimums"])
+    return out
+
+
+def _bounds(path: Path, limits: dict) -> dict[str, float]:
+    unknown = [k for k in limits if k not in METRIC_KEYS]
     if unknown:
         raise ValueError(f"{path}: 未知指标 {'、'.join(unknown)}（可选：{'、'.join(METRIC_KEYS)}）")
-    return {k: float(v) for k, v in minimums.items()}
+    return {k: float(v) for k, v in limits.items()}
