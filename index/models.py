@@ -57,6 +57,9 @@ class DocumentMeta:
     path: str  # source file as given to ingest
     content_hash: str  # sha256 of the source file's bytes
     fmt: str  # txt / md / docx / pdf
+    # ISO date of the latest adoption / amendment the 题注 states: which version of a law this is.
+    # None when the document states none (plans, notices); records written before the field read as None.
+    version_date: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
