@@ -42,6 +42,8 @@ _KIND_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SPACE = re.compile(r"\s+")
 _FILE_DATE = re.compile(r"\((\d{4}-\d{2}-\d{2})\)$")
+_NOTE_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+INFO_END = "<!-- INFO END -->"
 SHOW_FAILURES = 20
 ANNEX = "附件"  # label prefix of the parser's annex clauses
 # version_date is "near" the file name's date (the version's publication date) within this many days:
@@ -61,6 +63,7 @@ class Article:
 class Truth:
     title: str | None
     articles: tuple[Article, ...]
+    dated_note: bool  # the 题注 (between the title and <!-- INFO END -->) states a date
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Result:
     path_ok: bool
     title_ok: bool
     n_truth: int
+    dated_note: bool
     version_date: str | None
     file_date: str | None
     seconds: float
@@ -88,6 +92,7 @@ def squash(s: str) -> str:
 
 def read_truth(raw: str) -> Truth:
     """The README's ground truth from the raw Markdown."""
+    dated_note = _NOTE_DATE.search(raw.split(INFO_END, 1)[0]) is not None if INFO_END in raw else False
     raw = _COMMENT.sub("", raw)
     title = None
     heads: list[tuple[int, str]] = []  # open headings: (rank, text)
@@ -114,7 +119,7 @@ def read_truth(raw: str) -> Truth:
             articles.append((f"第{int_to_cn(n)}条", current, tuple(t for _, t in heads)))
         elif current is not None:
             current.append(line)
-    return Truth(title, tuple(Article(lab, squash("".join(lines)), path) for lab, lines, path in articles))
+    return Truth(title, tuple(Article(lab, squash("".join(lines)), path) for lab, lines, path in articles), dated_note)
 
 
 def check(path: Path) -> Result:
@@ -131,7 +136,7 @@ def check(path: Path) -> Result:
     path_ok = labels_ok and all(g.path == w.path for g, w in zip(got, want))
     title_ok = truth.title is not None and squash(doc.meta.title) == truth.title
     m = _FILE_DATE.search(path.stem)
-    return Result(path, labels_ok, text_ok, strict_ok, path_ok, title_ok, len(want), doc.meta.version_date,
+    return Result(path, labels_ok, text_ok, strict_ok, path_ok, title_ok, len(want), truth.dated_note, doc.meta.version_date,
                   m.group(1) if m else None, seconds, _first_mismatch(got, want, doc.meta.title, truth.title))
 
 
@@ -220,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  … and 章/节 path                  {share(lambda r: r.articles_ok)}")
     print(f"  README-strict (annex in the article)  {share(lambda r: r.articles_ok and r.strict_ok)}")
     print(f"title equals the '# ' line          {share(lambda r: r.title_ok)}")
-    print(f"version_date stated                 {share(lambda r: r.version_date is not None)}")
+    noted = [r for r in results if r.dated_note]
+    print(f"version_date stated, of laws whose 题注 has a date  {share(lambda r: r.version_date is not None, noted)}")
     dated = [r for r in results if r.file_date]
     print(f"version_date within {VERSION_NEAR_DAYS} days of the file name's date  {share(lambda r: _near(r.version_date, r.file_date), dated)}")
     slow = max(results, key=lambda r: r.seconds)

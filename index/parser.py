@@ -14,7 +14,7 @@ from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
 from index.markers import match_marker
-from index.metadata import printed_date, read_head
+from index.metadata import leading_block, printed_date, read_head
 from index.models import (
     KIND_ARTICLE, KIND_CLOSING, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH, KIND_PREAMBLE, KIND_TABLE_ROW,
     Chunk, Clause, DocumentMeta, make_doc_id, short_hash,
@@ -61,8 +61,12 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     lines = list(norm.lines)
     outline = build_outline(lines)
     warnings: list[str] = []
-    head_texts = [lines[i].text for i in outline.head]
-    info = read_head(head_texts, Path(path).stem)
+    head = outline.head
+    if not outline.root.children:  # no numbered headings: the title block still gives title and history
+        head = list(range(leading_block([line.text for line in lines])))
+    head_texts = [lines[i].text for i in head]
+    heading = next((k for k, i in enumerate(head) if lines[i].md_heading == 1), None)
+    info = read_head(head_texts, Path(path).stem, heading)
     drafts: list[_Draft] = []
     if outline.head:
         drafts.extend(_head_drafts(outline, lines, info.title_line))
@@ -80,7 +84,7 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     doc_id = make_doc_id(info.title, info.doc_number)
     date = info.date or printed_date([lines[i].text for i in outline.closing])
     meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, date, info.kind,
-                        path, content_hash, fmt)
+                        path, content_hash, fmt, info.version_date)
     offsets = _line_offsets(lines)
     clauses = _finish(drafts, lines, offsets, meta)
     return ParsedDocument(meta, tuple(clauses), norm.text, tuple(warnings))
