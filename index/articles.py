@@ -50,9 +50,15 @@ def _title_shaped(text: str) -> bool:
 
 
 def _marker(line: Line) -> Marker | None:
-    if line.is_table_row and not (line.md_heading or _PROSE_CELL.search(line.text.split("\t", 1)[0])):
-        return None  # a real table's cell (第五条 | 罚款…) opens nothing
-    return match_marker(line.text)
+    if not line.is_table_row:
+        return match_marker(line.text)
+    cells = line.text.split("\t")
+    head = match_marker(cells[0])
+    if len(cells) == 2 and head is not None and head.kind in _DIVISIONS and not head.rest:
+        return match_marker(" ".join(cells))  # 第二章<tab>总则: a tab between number and title
+    if line.md_heading or _PROSE_CELL.search(cells[0]):
+        return match_marker(line.text)  # a heading, or prose with a stray tab
+    return None  # a real table's cell (第五条 | 罚款…) opens nothing
 
 
 def _division(line: Line, m: Marker | None) -> bool:
@@ -82,7 +88,8 @@ def statute_layout(lines: list[Line]) -> StatuteLayout | None:
 def _body_start(lines: list[Line], markers: list[Marker | None], first_article: int) -> int:
     """The first heading of the body. A 目录 lists the divisions before the body repeats them: when the
     first division comes again before the first article, the body starts at its last repetition."""
-    before = [i for i in range(first_article) if _division(lines[i], markers[i]) or _unnumbered(lines[i], markers[i])]
+    before = [i for i in range(first_article) if _division(lines[i], markers[i]) or _unnumbered(lines[i], markers[i])
+              or (i == first_article - 1 and _outline_heading(lines[i], markers[i], 0))]
     if not before:
         return first_article
     first = markers[before[0]]
@@ -113,7 +120,7 @@ def _walk(lines: list[Line], markers: list[Marker | None], start: int) -> tuple[
             continue
         if _division(line, m):
             # A number that goes back is a sentence's mention, unless Markdown says it is a heading.
-            if line.md_heading or m.number > counters.get(m.kind, 0) or m.number == 1:
+            if line.md_heading or m.number >= counters.get(m.kind, 0) or m.number == 1:
                 counters[m.kind] = m.number
                 for lower in _DIVISIONS[_DIVISIONS.index(m.kind) + 1:]:
                     counters.pop(lower, None)  # 节 numbering restarts in each 章, 章 in each 编 (刑法 分则)
@@ -123,12 +130,16 @@ def _walk(lines: list[Line], markers: list[Marker | None], start: int) -> tuple[
             marker = m if m is not None else Marker(KIND_HEADING, 0, line.text, "")
             headings.append(Heading(i, marker, depth_rank(line.md_heading)))
             continue
-        if (m is not None and m.kind == "cn_dun" and not line.md_heading and _title_shaped(line.text)
-                and m.number == outline_last + 1 and _next_is_article(markers, i)):
-            # 一、一般规定 over the articles of a judicial interpretation, in a text without Markdown headings
+        if _outline_heading(line, m, outline_last) and _next_is_article(markers, i):
             outline_last = m.number
             headings.append(Heading(i, m, RANK["zhang"]))
     return headings, in_sequence
+
+
+def _outline_heading(line: Line, m: Marker | None, last: int) -> bool:
+    """一、一般规定 over the articles of a judicial interpretation, in a text without Markdown headings."""
+    return (m is not None and m.kind == "cn_dun" and not line.md_heading and _title_shaped(line.text)
+            and m.number == last + 1)
 
 
 def _fits(m: Marker, last: tuple[int, int] | None) -> bool:

@@ -22,6 +22,7 @@ _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［【(（]\s*((?:19|20
 _DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # A notice that issues a document: its title is the document's. (关于适用《民事诉讼法》的解释 issues none.)
 _NOTICE_TITLE = re.compile(r"^(?P<issuer>[^《]{2,40}?)?关于(?:印发|发布|转发|颁布)\s*《(?P<title>[^》]{2,60})》")
+_ISSUING = re.compile(r"关于(?:印发|发布|转发|颁布)")
 # The corpus's file names carry the version's date: 护照法(2006-04-29).md; a title never does.
 _FILE_DATE = re.compile(r"\s*[(（]\d{4}-\d{2}-\d{2}[)）]$")
 _ORG = re.compile(r"(?:人民政府|委员会|局|委|办公室|厅|部|院|政府)$")
@@ -67,13 +68,35 @@ def find_title_line(head: list[str], heading: int | None = None) -> int | None:
         return heading
     best = None
     for i, line in enumerate(head):
-        if _NOTICE_TITLE.match(line) or _DOC_NUMBER.search(line):
-            continue
+        if _ISSUING.search(line) or _DOC_NUMBER.search(line) or is_history_line(line):
+            continue  # the notice's own title, its 文号, a 题注 line (…第二次会议主席团公告)
         if match_marker(line) is not None or re.fullmatch(r"目\s*录", line.strip()):
             continue  # a 目录 entry (第一章 总则 / 第一节 一般规定) is no title
         if _TITLE.match(line):
             best = i
     return best
+
+
+MAX_TITLE_LINES = 4
+MAX_TITLE_CHARS = 80
+
+
+def _wrapped_title(head: list[str], i: int) -> str:
+    """The title line, with the lines it continues when a centred title is set over several lines
+    (最高人民法院 / 关于审理…案件适用法律 / 若干问题的解释): short lines with no punctuation that neither end a
+    title themselves nor are a date, a 文号 or a bracketed note; an organisation's name only as the issuer
+    of a 关于 title (a signature above a plan's title is no part of it)."""
+    start = i
+    while start > 0 and i - start < MAX_TITLE_LINES - 1:
+        prev, title = head[start - 1], "".join(head[start:i + 1])
+        issuer_part = title.startswith("关于") or _ORG.search(head[start]) is not None
+        if (_SENTENCE_END.search(prev) or re.search(r"[，,。；]", prev) or prev.startswith(("（", "("))
+                or is_history_line(prev) or _DOC_NUMBER.search(prev) or _ISSUER_LINE.match(prev) or kind_of(prev)
+                or (_ORG.search(prev) and not issuer_part) or match_marker(prev) is not None
+                or len(prev) + len(title) > MAX_TITLE_CHARS):
+            break
+        start -= 1
+    return "".join(head[start:i + 1])
 
 
 def _reads_as_title(line: str) -> bool:
@@ -105,7 +128,7 @@ def _joint_issuers(issuer: str) -> str:
 def read_head(head: list[str], fallback_title: str, heading: int | None = None) -> HeadInfo:
     """Metadata from the lines before the first numbered heading (`heading`: the head's first `# ` line)."""
     title_idx = find_title_line(head, heading)
-    title = head[title_idx] if title_idx is not None else None
+    title = _wrapped_title(head, title_idx) if title_idx is not None else None
     notice_issuer = None
     for k, line in enumerate(head):
         # A notice title may wrap over two or three lines.
