@@ -3,7 +3,8 @@
 Numbering is evidence, not a gate. A 第X条 line opens an article when its number fits the sequence (the
 next number, 之一 after its article, the first article after a division heading), whatever its first word;
 a number that does not fit (a gap or a repeat the source really has, a statute that starts at 第二百零五条)
-still opens one unless the line talks about an article (第十条规定的…). A division heading is a title-shaped
+still opens one unless the line talks about an article (第十条规定的…) or the next article goes on from the
+number before it (第二条, 第一百条 …, 第三条: the 第一百条 line was text). A division heading is a title-shaped
 line (or a Markdown heading, whatever its number: the file says it is one). Markdown depth only places
 unnumbered headings (## 序言), level with the numbered headings written at the same depth.
 """
@@ -105,6 +106,7 @@ def _walk(lines: list[Line], markers: list[Marker | None], start: int) -> tuple[
     headings: list[Heading] = []
     counters: dict[str, int] = {}  # last number of each division kind under the current parent
     last: tuple[int, int] | None = None  # the last article's (number, sub)
+    jumped: tuple[Heading, tuple[int, int] | None] | None = None  # the last article, if off the sequence
     in_sequence = 0
     outline_last = 0  # the last 一、 heading between articles, in a text without Markdown headings
     for i in range(start, len(lines)):
@@ -113,10 +115,16 @@ def _walk(lines: list[Line], markers: list[Marker | None], start: int) -> tuple[
             fits = _fits(m, last)
             after_heading = bool(headings) and headings[-1].line == i - 1 and headings[-1].marker.kind != "tiao"
             forward = last is None or m.number > last[0]
+            if not (fits or after_heading) and jumped is not None and _fits(m, jumped[1]):
+                # The last article jumped ahead and this one continues from before the jump: the jump was a
+                # line about another article (第一百条 …), so it goes back to being text.
+                headings.remove(jumped[0])
+                last, fits, jumped = jumped[1], True, None
             if fits or (after_heading and forward) or _plausible(m, last):
                 in_sequence += fits or after_heading
+                jumped = (Heading(i, m, RANK["tiao"]), last) if not (fits or after_heading) else None
                 last = (m.number, m.sub)
-                headings.append(Heading(i, m, RANK["tiao"]))
+                headings.append(jumped[0] if jumped else Heading(i, m, RANK["tiao"]))
             continue
         if _division(line, m):
             # A number that goes back is a sentence's mention, unless Markdown says it is a heading.
