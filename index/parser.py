@@ -81,7 +81,7 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     if outline.closing:
         drafts.append(_Draft(LABEL_CLOSING, (LABEL_CLOSING,), outline.closing, KIND_CLOSING, LABEL_CLOSING, ""))
 
-    doc_id = make_doc_id(info.title, info.doc_number)
+    doc_id = make_doc_id(info.title, info.doc_number, info.version_date)
     date = info.date or printed_date([lines[i].text for i in outline.closing])
     meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, date, info.kind,
                         path, content_hash, fmt, info.version_date)

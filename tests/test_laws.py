@@ -208,3 +208,15 @@ def test_old_document_records_read_without_version_date():
     old = {"doc_id": "d1", "title": "t", "doc_number": None, "issuer": None, "date": None, "kind": None,
            "path": "p", "content_hash": "h", "fmt": "md"}
     assert DocumentMeta.from_json(old).version_date is None
+
+
+def test_two_versions_of_a_law_are_two_documents_and_one_version_in_two_formats_is_one():
+    path = next(p for p in FILES if p.name.startswith("护照法"))
+    raw = path.read_text(encoding="utf-8")
+    amended = raw.replace("<!-- INFO END -->", "2030年1月1日 全国人民代表大会常务委员会第一次会议修正\n\n<!-- INFO END -->")
+    first = parse_document(raw, fmt="md", path="护照法.md", content_hash="a")
+    second = parse_document(amended, fmt="md", path="护照法(2030).md", content_hash="b")
+    assert first.meta.title == second.meta.title and second.meta.version_date == "2030-01-01"
+    assert first.meta.doc_id != second.meta.doc_id  # ingest keeps both instead of replacing one by the other
+    as_text = parse_document(re.sub(r"^#+\s*", "", raw, flags=re.M), fmt="txt", path="护照法.txt", content_hash="c")
+    assert as_text.meta.doc_id == first.meta.doc_id
