@@ -39,6 +39,7 @@ class HeadInfo:
     date: str | None
     kind: str | None
     version_date: str | None = None  # the latest adoption / amendment the 题注 states
+    part: str | None = None  # a second `# ` line under the title: the part a file holds (民法典 / 物权编)
 
 
 def canonical_doc_number(m: re.Match) -> str:
@@ -125,9 +126,10 @@ def _joint_issuers(issuer: str) -> str:
     return issuer
 
 
-def read_head(head: list[str], fallback_title: str, heading: int | None = None) -> HeadInfo:
-    """Metadata from the lines before the first numbered heading (`heading`: the head's first `# ` line)."""
-    title_idx = find_title_line(head, heading)
+def read_head(head: list[str], fallback_title: str, headings: tuple[int, ...] = ()) -> HeadInfo:
+    """Metadata from the lines before the first numbered heading (`headings`: the head's `# ` lines)."""
+    title_idx = find_title_line(head, headings[0] if headings else None)
+    part = next((head[k] for k in headings[1:2] if title_idx == headings[0] and _reads_as_title(head[k])), None)
     title = _wrapped_title(head, title_idx) if title_idx is not None else None
     notice_issuer = None
     for k, line in enumerate(head):
@@ -178,7 +180,7 @@ def read_head(head: list[str], fallback_title: str, heading: int | None = None) 
         dates = [d for d in dates if d]
         if dates:
             date = iso_date(dates[-1])
-    return HeadInfo(title, title_idx, doc_number, issuer, date, kind_of(title), history.version_date)
+    return HeadInfo(title, title_idx, doc_number, issuer, date, kind_of(title), history.version_date, part)
 
 
 _PRINTED = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*印发$")

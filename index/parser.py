@@ -65,8 +65,8 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     if not outline.root.children:  # no numbered headings: the title block still gives title and history
         head = list(range(leading_block([line.text for line in lines])))
     head_texts = [lines[i].text for i in head]
-    heading = next((k for k, i in enumerate(head) if lines[i].md_heading == 1), None)
-    info = read_head(head_texts, Path(path).stem, heading)
+    headings = tuple(k for k, i in enumerate(head) if lines[i].md_heading == 1)
+    info = read_head(head_texts, Path(path).stem, headings)
     drafts: list[_Draft] = []
     if outline.head:
         drafts.extend(_head_drafts(outline, lines, info.title_line))
@@ -81,7 +81,7 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     if outline.closing:
         drafts.append(_Draft(LABEL_CLOSING, (LABEL_CLOSING,), outline.closing, KIND_CLOSING, LABEL_CLOSING, ""))
 
-    doc_id = make_doc_id(info.title, info.doc_number, info.version_date)
+    doc_id = make_doc_id(info.title, info.doc_number, info.version_date, info.part)
     date = info.date or printed_date([lines[i].text for i in outline.closing])
     meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, date, info.kind,
                         path, content_hash, fmt, info.version_date)

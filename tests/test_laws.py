@@ -220,3 +220,12 @@ def test_two_versions_of_a_law_are_two_documents_and_one_version_in_two_formats_
     assert first.meta.doc_id != second.meta.doc_id  # ingest keeps both instead of replacing one by the other
     as_text = parse_document(re.sub(r"^#+\s*", "", raw, flags=re.M), fmt="txt", path="护照法.txt", content_hash="c")
     assert as_text.meta.doc_id == first.meta.doc_id
+
+
+def test_files_holding_two_parts_of_one_law_are_two_documents():
+    path = next(p for p in FILES if p.name.startswith("继承编"))
+    raw = path.read_text(encoding="utf-8")
+    one = parse_document(raw, fmt="md", path="继承编.md", content_hash="a")
+    other = parse_document(raw.replace("# 继承编", "# 婚姻家庭编"), fmt="md", path="婚姻家庭编.md", content_hash="b")
+    assert one.meta.title == other.meta.title == "中华人民共和国民法典"
+    assert one.meta.doc_id != other.meta.doc_id
