@@ -26,6 +26,8 @@ _SENTENCE_PUNCT = re.compile(r"[。；;：:！？!?]")
 # A line with a tab is read as a table row; one that opens with a sentence is prose with a stray tab.
 _PROSE_CELL = re.compile(r"[，。；：]")
 _CONTENTS = re.compile(r"^目\s*录$")
+# A line that cites articles is a sentence about them (第七节相应改为第八节，第一百二十三条至…), not a title.
+_CITES = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条")
 # Fewer articles than this, or fewer of them in sequence than this share, and the text is no statute
 # (a plan may quote a 第X条 line or two).
 MIN_ARTICLES = 2
@@ -47,7 +49,7 @@ class StatuteLayout:
 
 def _title_shaped(text: str) -> bool:
     text = text.strip().removesuffix("。")
-    return len(text) <= MAX_TITLE_CHARS and not _SENTENCE_PUNCT.search(text)
+    return len(text) <= MAX_TITLE_CHARS and not _SENTENCE_PUNCT.search(text) and not _CITES.search(text)
 
 
 def _marker(line: Line) -> Marker | None:

@@ -29,6 +29,8 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
 # Annex columns naming responsible units, lead first (a 配合单位 column follows its 牵头单位 column).
 _UNIT_COLUMNS = ("牵头部门", "责任单位", "牵头单位", "责任部门", "主责单位", "实施单位", "配合单位", "配合部门", "协办单位", "参与单位")
 
+# An annex's first line names it unless it is a sentence (刑法 附件一: 全国人民代表大会常务委员会制定的下列…，…：).
+_ANNEX_SENTENCE = re.compile(r"[，。；：,;:]")
 LABEL_NOTICE = "印发通知"
 LABEL_INTRO = "引言"
 LABEL_STATUTE_NOTE = "题注"
@@ -161,8 +163,8 @@ def _annex_drafts(annex: Annex, lines: list[Line]) -> list[_Draft]:
     name = f"附件{annex.number}"
     body = annex.lines[1:]
     title = annex.title
-    if not title and body and not lines[body[0]].is_table_row:
-        title, body = lines[body[0]].text, body[1:]
+    if not title and body and not lines[body[0]].is_table_row and not _ANNEX_SENTENCE.search(lines[body[0]].text):
+        title, body = lines[body[0]].text, body[1:]  # 附件1 / 区级重点项目表; a sentence stays a paragraph
     top = f"{name} {title}".strip()
     out: list[_Draft] = []
     header: list[str] | None = None
