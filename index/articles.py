@@ -28,9 +28,10 @@ _PROSE_CELL = re.compile(r"[，。；：]")
 _CONTENTS = re.compile(r"^目\s*录$")
 # A line that cites articles is a sentence about them (第七节相应改为第八节，第一百二十三条至…), not a title.
 _CITES = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条")
-# Fewer articles than this, or fewer of them in sequence than this share, and the text is no statute
-# (a plan may quote a 第X条 line or two).
+# Fewer articles than this, or fewer of them in sequence than this share, and the text is no statute;
+# a text with an outline (一、…) needs more of them, since a plan may quote an article or two at a line start.
 MIN_ARTICLES = 2
+MIN_ARTICLES_BESIDE_OUTLINE = 3
 MIN_IN_SEQUENCE = 0.5
 
 
@@ -83,7 +84,8 @@ def statute_layout(lines: list[Line]) -> StatuteLayout | None:
     start = _body_start(lines, markers, first_article)
     headings, in_sequence = _walk(lines, markers, start)
     articles = sum(1 for h in headings if h.marker.kind == "tiao")
-    if articles < MIN_ARTICLES or in_sequence < MIN_IN_SEQUENCE * articles:
+    outline = any(m is not None and m.kind == "cn_dun" and m.number == 1 for m in markers)
+    if articles < (MIN_ARTICLES_BESIDE_OUTLINE if outline else MIN_ARTICLES) or in_sequence < MIN_IN_SEQUENCE * articles:
         return None
     return StatuteLayout(start, tuple(headings))
 

@@ -229,3 +229,12 @@ def test_files_holding_two_parts_of_one_law_are_two_documents():
     other = parse_document(raw.replace("# 继承编", "# 婚姻家庭编"), fmt="md", path="婚姻家庭编.md", content_hash="b")
     assert one.meta.title == other.meta.title == "中华人民共和国民法典"
     assert one.meta.doc_id != other.meta.doc_id
+
+
+def test_plan_quoting_two_articles_keeps_its_outline():
+    # Synthetic: a plan whose item quotes two articles of a regulation at line starts is still a plan.
+    raw = ("某区实施方案\n一、总体要求\n（一）指导思想。坚持依法推进。\n二、主要任务\n（一）落实条例。条例规定：\n"
+           "第十条 区人民政府负责组织实施。\n第十一条 各部门按照职责分工负责。\n（二）加强监督。开展检查。\n")
+    doc = parse_document(raw, fmt="txt", path="plan.txt", content_hash="h")
+    assert not articles(doc)
+    assert "第十一条各部门按照职责分工负责。" in by_label(doc, "二（一）").text
