@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from index.markers import KIND_HEADING, Marker, match_marker
+from index.metadata import kind_of
 from index.normalize import Line
 
 # Ranks of statute headings, from the top down. Unnumbered headings take a rank between these.
@@ -26,6 +27,8 @@ _SENTENCE_PUNCT = re.compile(r"[。；;：:！？!?]")
 # A line with a tab is read as a table row; one that opens with a sentence is prose with a stray tab.
 _PROSE_CELL = re.compile(r"[，。；：]")
 _CONTENTS = re.compile(r"^目\s*录$")
+# An unnumbered part heading is a word or two (序言, 附则, 一般规定); a document's title names its subject.
+MAX_PART_NAME = 6
 # A line that cites articles is a sentence about them (第七节相应改为第八节，第一百二十三条至…), not a title.
 _CITES = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条")
 # Fewer articles than this, or fewer of them in sequence than this share, and the text is no statute;
@@ -92,8 +95,10 @@ def statute_layout(lines: list[Line]) -> StatuteLayout | None:
 
 def _body_start(lines: list[Line], markers: list[Marker | None], first_article: int) -> int:
     """The first heading of the body. A 目录 lists the divisions before the body repeats them: when the
-    first division comes again before the first article, the body starts at its last repetition."""
-    before = [i for i in range(first_article) if _division(lines[i], markers[i]) or _unnumbered(lines[i], markers[i])
+    first division comes again before the first article, the body starts at its last repetition. A heading
+    that names a document (## 关于印发…的通知, ## 上海市某某管理办法) belongs to the head, with the title."""
+    before = [i for i in range(first_article) if _division(lines[i], markers[i])
+              or (_unnumbered(lines[i], markers[i]) and not _names_document(lines[i], markers[i]))
               or (i == first_article - 1 and _outline_heading(lines[i], markers[i], 0))]
     if not before:
         return first_article
@@ -152,6 +157,11 @@ def _outline_heading(line: Line, m: Marker | None, last: int) -> bool:
     """一、一般规定 over the articles of a judicial interpretation, in a text without Markdown headings."""
     return (m is not None and m.kind == "cn_dun" and not line.md_heading and _title_shaped(line.text)
             and m.number == last + 1)
+
+
+def _names_document(line: Line, m: Marker | None) -> bool:
+    """## 上海市某某管理办法 / ## 关于印发…的通知: a document's title, not a part's (## 序言, ## 一、一般规定)."""
+    return m is None and len(line.text) > MAX_PART_NAME and kind_of(line.text) is not None
 
 
 def _fits(m: Marker, last: tuple[int, int] | None) -> bool:

@@ -238,3 +238,15 @@ def test_plan_quoting_two_articles_keeps_its_outline():
     doc = parse_document(raw, fmt="txt", path="plan.txt", content_hash="h")
     assert not articles(doc)
     assert "第十一条各部门按照职责分工负责。" in by_label(doc, "二（一）").text
+
+
+def test_markdown_notice_issuing_a_statute_keeps_the_statutes_title():
+    # Synthetic: a notice's own heading and the 办法's title heading belong to the head, not to the body.
+    raw = ("# 上海市人民政府文件\n\n沪府规〔2024〕1号\n\n## 上海市人民政府关于印发《上海市某某管理办法》的通知\n\n"
+           "各区人民政府，市政府各委、办、局：\n\n现将《上海市某某管理办法》印发给你们，请认真按照执行。\n\n上海市人民政府\n\n"
+           "2024年1月1日\n\n## 上海市某某管理办法\n\n## 第一章 总则\n\n第一条 为了加强管理，制定本办法。\n\n"
+           "第二条 本办法适用于本市。\n\n## 第二章 附则\n\n第三条 本办法自2024年2月1日起施行。\n")
+    doc = parse_document(raw, fmt="md", path="notice.md", content_hash="h")
+    assert (doc.meta.title, doc.meta.doc_number) == ("上海市某某管理办法", "沪府规〔2024〕1号")
+    assert doc.clauses[0].label == "印发通知" and "现将《上海市某某管理办法》印发给你们" in doc.clauses[0].text
+    assert [c.path for c in articles(doc)][0] == ("第一章 总则", "第一条")
