@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 RELATED_N = 3
+SEARCH_RRF_K = 60
 MIN_SUPPORTED_SHARE = 0.5  # an LLM answer keeps its supported sentences if at least this share survives
 NOTICE_GUARD = "模型回答未通过引用核查，已改用摘录式回答。"
 
@@ -56,8 +57,9 @@ def understand(assistant: "Assistant", question: str) -> Plan:
 
 
 def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] | None = None) -> list[Hit]:
-    """The product's ranked search: the question planned and retrieved as for an answer, candidates ranked by
-    how well they support it (stages 2–4), so search and answers agree on what is relevant."""
+    """The product's ranked search: the question planned and retrieved as for an answer (stages 2–4), candidates
+    ranked by fusing (reciprocal ranks) the plain lexical ranking of the query with the evidence ranking (how
+    well each clause supports the question): neither alone is as reliable on questions nobody tuned for."""
     idx = assistant.index
     mech = mechanisms_of(assistant)
     if not mech.on("rerank"):
@@ -72,8 +74,13 @@ def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] 
         terms = term_weights(part, idx)
         for ch in rank_part(part, cands, terms, mech, lambda c: not plan.docs or c.doc_id in plan.docs, idx):
             best[ch.n] = max(best.get(ch.n, 0.0), ch.score)
-    order = sorted(best, key=lambda n: (-best[n], n))
-    return [Hit(cands.clauses[n], best[n], r) for r, n in enumerate(order[:k], 1)]
+    evidence = sorted(best, key=lambda n: (-best[n], n))
+    lexical = [h.clause.clause_id for h in idx.search(query, max(k, 50), list(plan.docs) or None)]
+    number = {c.clause_id: n for n, c in cands.clauses.items()}
+    from index.fusion import rrf
+
+    fused = rrf([[cands.clauses[n].clause_id for n in evidence], [c for c in lexical if c in number]], k=SEARCH_RRF_K)
+    return [Hit(cands.clauses[number[cid]], score, r) for r, (cid, score) in enumerate(fused[:k], 1)]
 
 
 def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int) -> Prepared:

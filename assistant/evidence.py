@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 CLOSEST_MARGIN = 0.05
 NAMED_ARTICLE = 0.9
 VERB_WEIGHT = 0.6
+RANK_PRIOR = 0.04  # the lexical rank as a tie-breaker between clauses supporting a part alike
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
 
@@ -215,7 +216,7 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
         score = sup
         if mech.on("rerank"):
             score = sup * max(fits(part, passage), 0.85 * fits(part, text), 0.8 * fits(part, text + family))
-            score += 0.04 / cands.search_rank.get(n, 30)
+            score += RANK_PRIOR / cands.search_rank.get(n, 30)
         else:
             score += 0.1 / n
         if c.kind in ("preamble", "closing"):

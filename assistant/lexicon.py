@@ -174,7 +174,7 @@ class CompoundFinder:
         pools = [self._by_char.get(ch, []) for ch in term]
         smallest = min(pools, key=len)
         out = [w for w in smallest if len(w) <= len(term) + self.MAX_EXTRA and w != term and in_order_span(term, w)]
-        return tuple(sorted(out, key=len)[:4])
+        return tuple(sorted(out, key=lambda w: (len(w), w))[:4])  # deterministic whatever the vocabulary's order
 
 
 def query_words(term: str, vocabulary_has, expand: bool = True, compounds: CompoundFinder | None = None) -> list[str]:
