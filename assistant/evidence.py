@@ -228,7 +228,68 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
         elif n == cands.previous:
             score += 0.08
         out.append(Choice(part, n, sup, score))
+    if part.asks_penalty and mech.on("structure"):
+        out = _sanctions_inherit(out, part, cands, weights, expand)
     return sorted(out, key=lambda ch: (-ch.score, ch.n))
+
+
+_SANCTION = re.compile(r"违反本(?:条例|办法|规定|细则|实施细则|决定|法)(.{0,60}?)规定")
+_REF_ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇]+)条")
+_REF_ITEMS = re.compile(r"第[（(]?([一二三四五六七八九十]+)[)）]?项(?:至第[（(]?([一二三四五六七八九十]+)[)）]?项)?")
+
+
+def sanctioned(c: Clause) -> list[tuple[str, frozenset[int] | None]]:
+    """The articles (and their 项, when named) whose breach a penalty article sanctions:
+    违反本条例第十三条第八项规定的… → [("第十三条", {8})]."""
+    from index.markers import cn_to_int
+
+    out = []
+    for m in _SANCTION.finditer(c.text):
+        refs = list(_REF_ARTICLE.finditer(m.group(1)))
+        for i, r in enumerate(refs):
+            tail = m.group(1)[r.end(): refs[i + 1].start() if i + 1 < len(refs) else None]
+            items: set[int] = set()
+            for it in _REF_ITEMS.finditer(tail):
+                lo = cn_to_int(it.group(1)) or 0
+                hi = cn_to_int(it.group(2)) if it.group(2) else lo
+                items.update(range(lo, (hi or lo) + 1))
+            out.append((f"第{r.group(1)}条", frozenset(items) or None))
+    return out
+
+
+def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weights: Terms, expand: bool) -> list[Choice]:
+    """怎么罚 questions describe the conduct in the duty article's words, while the penalty sits in an article of
+    the 法律责任 chapter that only cites it (违反本条例第十三条第八项规定的，…罚款): the penalty article takes the
+    support of the duty article it sanctions (of the 项 the question matches best, when it names items)."""
+    from assistant.provisions import ITEM_LINE
+
+    by_label = {(cands.clauses[ch.n].doc_id, cands.clauses[ch.n].label): ch for ch in ranked
+                if cands.clauses[ch.n].kind == KIND_ARTICLE}
+    out = []
+    for ch in ranked:
+        c = cands.clauses[ch.n]
+        if c.kind != KIND_ARTICLE or not PENALTY.search(c.text):
+            out.append(ch)
+            continue
+        best_sup, pinned = ch.support, False
+        for label, items in sanctioned(c):
+            duty = by_label.get((c.doc_id, label))
+            if duty is None or duty.n == ch.n:
+                continue
+            factor = 0.95
+            if items:
+                lines = [l for l in cands.clauses[duty.n].text.split("\n") if ITEM_LINE.match(l)]
+                scores = [support(weights, l, expand, c.doc_id) for l in lines]
+                if scores:
+                    top = max(range(len(scores)), key=lambda k: scores[k]) + 1
+                    factor = 0.95 if top in items else 0.7
+            best_sup = max(best_sup, duty.support * factor)
+            pinned = pinned or duty.n == cands.pinned
+        if best_sup > ch.support or pinned:
+            gain = best_sup - ch.support
+            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + (0.35 if pinned else 0.0))
+        out.append(ch)
+    return out
 
 
 def _names_places(part: Part, c: Clause, idx: "ClauseIndex") -> bool:
