@@ -113,8 +113,8 @@ def _progress():
 
 
 def cmd_ingest(args, assistant) -> int:
-    _announce_mode(assistant)
     report = assistant.ingest(args.paths or None, None if args.json else _progress())
+    _announce_mode(assistant)  # after: a new store exists now and remembers that it was told
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -168,8 +168,8 @@ def _first_use(args, assistant) -> None:
 
 
 def cmd_search(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
+    _announce_mode(assistant)
     hits = assistant.search(args.query, args.k, args.doc)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
@@ -240,8 +240,8 @@ def _ask_logged(assistant, question: str, history: list[dict], backend: str | No
 
 
 def cmd_ask(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
+    _announce_mode(assistant)
     ans = _ask_logged(assistant, args.question, _load_history(args.history), args.backend, args.k)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
@@ -251,8 +251,8 @@ def cmd_ask(args, assistant) -> int:
 
 
 def cmd_chat(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
+    _announce_mode(assistant)
     backend = args.backend or assistant.settings.backend
     print(f"政策条款问答（{assistant.mode().label}，回答方式：{backend}）。输入问题回车；/clear 清空对话，/exit 退出。")
     history: list[dict] = []
