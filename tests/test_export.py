@@ -177,3 +177,16 @@ def test_lookup_rows_show_relative_bars_and_marked_words_not_scores():
     assert html.count("<mark>新增光伏装机容量</mark>") >= 2
     assert first_line(JIADING_TEXT, "新增光伏装机容量").startswith("推动可再生能源")  # not the heading line
     assert highlight("的和", "的和") == "<mark>的和</mark>" and highlight("和", "和") == "和"
+
+
+def test_per_user_history_on_the_server(tmp_path):
+    from assistant.conversation import UserHistories
+
+    store = UserHistories(tmp_path)
+    store.save("张三", History().add_turn(turn("a")))
+    assert [t.id for t in store.load("张三").turns] == ["a"]
+    assert store.load("李四").turns == () and store.load("李四").user == "李四"
+    (path,) = (tmp_path / "history").iterdir()
+    assert "张三" not in path.name  # file names don't reveal who asked
+    path.write_text("{broken", encoding="utf-8")
+    assert store.load("张三").turns == ()  # a damaged file is an empty history, not an error
