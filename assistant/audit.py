@@ -12,7 +12,7 @@ import os
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -313,10 +313,6 @@ def write_jsonl(items: Iterable[dict[str, Any]], path: str | Path) -> int:
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
             n += 1
     return n
-
-
-def utc_stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
 
 
 def log_answer(log: AuditLog, assistant: Any, answer: Any, *, user: str | None, via: str, latency_s: float,

@@ -2,6 +2,7 @@
 citation cards, with the clause sentence each answer sentence rests on marked. All text is escaped."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any, Mapping, Sequence
@@ -26,8 +27,6 @@ MARK_RATIO = 0.5  # a clause sentence is marked when half its character pairs oc
 
 
 def esc(text: Any) -> str:
-    import html
-
     return html.escape("" if text is None else str(text), quote=True)
 
 

@@ -6,7 +6,6 @@ embeds them).
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
