@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +29,7 @@ from assistant.service import Assistant
 
 ALL_DOCS = "全部文件"
 HISTORY_KEY = "policy-qa-history"  # localStorage key of the conversations (login off)
+EXPORT_KEEP_S = 600  # audit downloads are built in a temporary folder, removed at the next export after this
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
@@ -189,13 +192,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         if login and user_of(request) != settings.auth_user:
             raise gr.Error("只有管理员可以下载审计日志。")
         report = audit.read()
-        folder = Path(tempfile.mkdtemp(prefix="audit-"))
+        parent = Path(tempfile.gettempdir()) / f"policy-qa-audit-{os.getpid()}"
+        for old in parent.glob("*"):  # Gradio has copied earlier exports to its cache long since
+            if time.time() - old.stat().st_mtime > EXPORT_KEEP_S:
+                shutil.rmtree(old, ignore_errors=True)
+        parent.mkdir(exist_ok=True)
+        folder = Path(tempfile.mkdtemp(dir=parent))
         stamp = time.strftime("%Y%m%d-%H%M")
         csv_path, raw_path, cand_path = folder / f"审计日志-{stamp}.csv", folder / f"审计日志-{stamp}.jsonl", folder / f"差评候选-{stamp}.jsonl"
         rows = write_csv(report.entries, csv_path)
         with open(raw_path, "wb") as out:
             for f in audit.files():
-                out.write(f.read_bytes())
+                with open(f, "rb") as src:
+                    shutil.copyfileobj(src, out)
         n = write_jsonl(eval_candidates(report.entries), cand_path)
         note = f"共 {rows} 条回答；👎 评测候选 {n} 条。" + (f"跳过无效行 {len(report.malformed)} 行。" if report.malformed else "")
         return [str(csv_path), str(raw_path), str(cand_path)], note

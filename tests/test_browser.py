@@ -503,3 +503,71 @@ def test_markup_in_question_is_shown_as_typed(page):
     copy.click()
     expect(copy).to_have_text("已复制")
     assert "<script>" not in page.evaluate("navigator.clipboard.readText()")  # the answer, not the question
+
+
+# ---- the audit log for the administrator; login: history per user on the server -------------------------
+
+LOGIN = ("reviewer", "s3cret-口令")
+
+
+def test_admin_downloads_the_audit_log(page, tmp_path):
+    ask(page, JIADING_Q, "29.4万千瓦", "嘉府发")
+    tab(page, "文件库")
+    page.locator("#audit").get_by_text("审计日志（管理员）").click()
+    page.click("#audit-export")
+    expect(page.locator("#audit-note")).to_contain_text("条回答")
+    files = page.locator("#audit-files a")
+    expect(files).to_have_count(3)
+    with page.expect_download() as info:
+        page.locator('#audit-files a[download$=".csv"]').click()
+    path = tmp_path / "audit.csv"
+    info.value.save_as(path)
+    text = path.read_text(encoding="utf-8-sig")
+    assert JIADING_Q in text and JIADING_CITATION in text
+
+
+@pytest.fixture(scope="module")
+def login_server(launch_app, tmp_path_factory):
+    """Login on, and started as a fresh machine is: the bge model is looked for and found missing."""
+    server = launch_app(tmp_path_factory.mktemp("app_login"),
+                        {"ASSISTANT_AUTH_USER": LOGIN[0], "ASSISTANT_AUTH_PASSWORD": LOGIN[1]}, lexical=False)
+    yield server
+    server.stop()
+
+
+def log_in(browser, server):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(WAIT_MS)
+    pg.goto(server.url)
+    pg.locator("input[type=text]").first.fill(LOGIN[0])
+    pg.locator("input[type=password]").fill(LOGIN[1])
+    pg.locator("input[type=password]").press("Enter")
+    pg.wait_for_selector("#question textarea")
+    return pg
+
+
+def test_with_login_history_follows_the_user_and_the_audit_names_them(browser, login_server):
+    from assistant.audit import AuditLog
+
+    first = log_in(browser, login_server)
+    ask(first, JIADING_Q, "29.4万千瓦", "嘉府发")
+    answer_id = first.locator(TURNS).last.get_attribute("data-id")
+    first.context.close()
+
+    other_browser = log_in(browser, login_server)  # another machine: nothing in its localStorage
+    expect(other_browser.locator(TURNS)).to_have_count(1)
+    expect(other_browser.locator(TURNS).first).to_contain_text(JIADING_Q)
+    (saved,) = (login_server.store / "history").iterdir()
+    assert JIADING_Q in saved.read_text(encoding="utf-8")
+    entry = {e.answer.id: e for e in AuditLog(login_server.store).read().entries}[answer_id]
+    assert entry.answer.user == LOGIN[0] and entry.answer.via == "chat"
+
+    status = other_browser.locator("#status-line")
+    status.locator("summary").click()
+    link = status.locator(".status-reason a")
+    expect(link).to_have_attribute("href", "https://hf-mirror.com")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(status.locator(".status-reason")).to_contain_text("https://hf-mirror.com）后重试")  # the link stops at the URL
+    assert "BAAI/bge-small-zh-v1.5" in status.inner_text()
+    other_browser.context.close()
