@@ -192,7 +192,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         if login and user_of(request) != settings.auth_user:
             raise gr.Error("只有管理员可以下载审计日志。")
         report = audit.read()
-        parent = Path(tempfile.gettempdir()) / f"policy-qa-audit-{os.getpid()}"
+        # beside Gradio's own cache when one is set (it copies the files there), else the system's temp folder
+        parent = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / f"policy-qa-audit-{os.getpid()}"
         for old in parent.glob("*"):  # Gradio has copied earlier exports to its cache long since
             if time.time() - old.stat().st_mtime > EXPORT_KEEP_S:
                 shutil.rmtree(old, ignore_errors=True)
