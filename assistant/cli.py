@@ -1,6 +1,7 @@
-"""Command line: python -m assistant {ingest,docs,clauses,search,remove} ...
+"""Command line: python -m assistant {ingest,docs,clauses,search,remove,ask,chat,audit} ...
 
-Only translates arguments and output; all work is done by the Assistant service.
+Only translates arguments and output; all work is done by the Assistant service. Imports stay inside the
+commands, so `docs` and `--help` start without the answer path or the models.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ EPILOG = """示例 / examples:
   python -m assistant ask "嘉定区到2025年新增光伏装机目标是多少？哪些部门负责？"
   python -m assistant ask "那青浦区呢？" --history history.json --json
   python -m assistant chat --backend openai        # 需设置 ASSISTANT_LLM_BASE_URL / _MODEL / _API_KEY
+  python -m assistant audit --since 2026-12-01     # 审计日志：每次回答的问题、引用条款、反馈
+  python -m assistant audit --csv audit.csv --candidates 差评候选.jsonl
 """
 
 
@@ -65,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
 
     sub.add_parser("chat", parents=[common, answer], help="在终端中多轮问答（输入 /exit 退出，/clear 清空历史）")
+
+    s = sub.add_parser("audit", help="查看审计日志（每次回答的问题、引用条款及文件版本、是否拒答、用时、反馈）")
+    s.add_argument("--store", help="索引存储目录（默认 storage/，或环境变量 ASSISTANT_STORE）")
+    s.add_argument("--since", metavar="DATE", help="只看该时间之后的回答，如 2026-12-01 或 2026-12-01T09:30")
+    s.add_argument("--csv", metavar="FILE", help="导出为 CSV（UTF-8，Excel/WPS 可直接打开）")
+    s.add_argument("--candidates", metavar="FILE", help="把标记 👎 的回答导出为评测集格式（JSON Lines）的候选问题")
+    s.add_argument("--json", action="store_true", help="每行输出一条 JSON 记录")
     return p
 
 
@@ -79,11 +89,20 @@ def _assistant(args: argparse.Namespace):
 
 
 def _announce_mode(assistant) -> None:
+    """Why dense retrieval is off, once per store: a missing model is news the first time, noise after."""
     if assistant.settings.retrieval == "lexical":
         return  # asked for; nothing to explain
     mode = assistant.mode()
     if not mode.dense and mode.reason:
-        _say(f"提示：{mode.label}。{mode.reason}")
+        from assistant.notices import first_time
+
+        if first_time(assistant.settings.store, mode.reason):
+            _say(f"提示：{mode.label}。{mode.reason}（此提示每个索引目录只显示一次；`python -m assistant docs` 可查看当前检索模式）")
+
+
+def _short_reason(reason: str | None) -> str:
+    """The first sentence of a mode's reason: what is wrong, without the how-to-fix."""
+    return (reason or "").split("。")[0]
 
 
 def _progress():
@@ -94,8 +113,8 @@ def _progress():
 
 
 def cmd_ingest(args, assistant) -> int:
-    _announce_mode(assistant)
     report = assistant.ingest(args.paths or None, None if args.json else _progress())
+    _announce_mode(assistant)  # after: a new store exists now and remembers that it was told
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -116,7 +135,8 @@ def cmd_docs(args, assistant) -> int:
     if args.json:
         print(json.dumps({"retrieval": mode.to_json(), "documents": rows}, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"检索模式：{mode.label}" + (f"（{mode.reason}）" if mode.reason else ""))
+    _announce_mode(assistant)
+    print(f"检索模式：{mode.label}" + (f"（{_short_reason(mode.reason)}）" if mode.reason and not mode.dense else ""))
     if not rows:
         print("索引为空：运行 `python -m assistant ingest` 导入 data/policies/ 下的文件。")
     for r in rows:
@@ -148,8 +168,8 @@ def _first_use(args, assistant) -> None:
 
 
 def cmd_search(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
+    _announce_mode(assistant)
     hits = assistant.search(args.query, args.k, args.doc)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
@@ -195,14 +215,34 @@ def _load_history(path: str | None) -> list[dict]:
     return data
 
 
-class HistoryError(ValueError):
+class UsageError(ValueError):
+    """A bad argument value; str(e) is one Chinese line. Exit code 2."""
+
+
+class HistoryError(UsageError):
     pass
 
 
+def _ask_logged(assistant, question: str, history: list[dict], backend: str | None, k: int | None):
+    """Ask, and append the answer to the store's audit log (a log that can't be written is one warning line)."""
+    import time
+
+    from assistant.audit import AuditError, AuditLog, log_answer
+
+    t0 = time.perf_counter()
+    ans = assistant.ask(question, history, backend=backend, k=k)
+    try:
+        log_answer(AuditLog(assistant.settings.store), assistant, ans, user=None, via="cli",
+                   latency_s=time.perf_counter() - t0, history=history)
+    except AuditError as e:
+        _say(f"警告：{e}")
+    return ans
+
+
 def cmd_ask(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
-    ans = assistant.ask(args.question, _load_history(args.history), backend=args.backend, k=args.k)
+    _announce_mode(assistant)
+    ans = _ask_logged(assistant, args.question, _load_history(args.history), args.backend, args.k)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -211,8 +251,8 @@ def cmd_ask(args, assistant) -> int:
 
 
 def cmd_chat(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
+    _announce_mode(assistant)
     backend = args.backend or assistant.settings.backend
     print(f"政策条款问答（{assistant.mode().label}，回答方式：{backend}）。输入问题回车；/clear 清空对话，/exit 退出。")
     history: list[dict] = []
@@ -230,11 +270,60 @@ def cmd_chat(args, assistant) -> int:
             history = []
             print("已清空对话。")
             continue
-        ans = assistant.ask(q, history, backend=backend, k=args.k)
+        ans = _ask_logged(assistant, q, history, backend, args.k)
         if ans.standalone_question != q:
             print(f"（理解为：{ans.standalone_question}）")
         _print_answer(ans)
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.answer}]
+
+
+def cmd_audit(args) -> int:
+    """Lists the answers in the audit log; --csv and --candidates write files instead of the listing."""
+    from assistant.audit import AuditLog, eval_candidates, parse_since, write_csv, write_jsonl
+    from assistant.settings import load_settings
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as e:
+        raise UsageError(str(e)) from e
+    log = AuditLog(load_settings(store=args.store).store)
+    try:
+        report = log.read(since)
+    except OSError as e:
+        _say(f"错误：无法读取审计日志 {log.dir}（{e.strerror or e}）")
+        return EXIT_FAILED
+    for where in report.malformed[:5]:
+        _say(f"警告：审计日志 {where} 不是有效记录，已跳过")
+    if len(report.malformed) > 5:
+        _say(f"警告：另有 {len(report.malformed) - 5} 行无效记录已跳过")
+    entries = report.entries
+    if args.csv or args.candidates:
+        if args.csv:
+            n = write_csv(entries, args.csv)
+            print(f"已导出 {n} 条回答到 {args.csv}")
+        if args.candidates:
+            n = write_jsonl(eval_candidates(entries), args.candidates)
+            print(f"已导出 {n} 条 👎 反馈为评测候选问题到 {args.candidates}（evidence 和 answer_facts 待人工补充）")
+        return EXIT_OK
+    if args.json:
+        for e in entries:
+            print(json.dumps(dict(e.answer.to_json(), feedback=e.feedback.to_json() if e.feedback else None),
+                             ensure_ascii=False))
+        return EXIT_OK
+    if not entries:
+        print(f"审计日志中没有{'该时间之后的' if since else ''}回答（{log.dir}）。")
+    for e in entries:
+        a = e.answer
+        mark = {"up": " 👍", "down": " 👎"}.get(e.feedback.value, "") if e.feedback else ""
+        comment = f"（{e.feedback.comment}）" if e.feedback and e.feedback.comment else ""
+        who = f" {a.user}" if a.user else ""
+        print(f"{a.time[:19].replace('T', ' ')}{who} [{a.via}] {a.question}"
+              f"{'  【拒答】' if a.refused else ''}  {a.latency_ms} ms{mark}{comment}")
+        for c in a.citations:
+            print(f"    [{c.n}] {c.citation}  {c.clause_id}@{(c.doc_version or '?')[:12]}")
+    print(f"共 {len(entries)} 条回答，其中 👍 {sum(1 for e in entries if e.feedback and e.feedback.value == 'up')} 条、"
+          f"👎 {sum(1 for e in entries if e.feedback and e.feedback.value == 'down')} 条。")
+    return EXIT_OK
 
 
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
@@ -246,12 +335,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
     try:
+        if args.command == "audit":  # reads the log only: no index, no models
+            return cmd_audit(args)
         assistant = _assistant(args)
         return COMMANDS[args.command](args, assistant)
     except UnknownDocument as e:
         _say(f"错误：{e}")
         return EXIT_USAGE
-    except HistoryError as e:
+    except UsageError as e:
         _say(f"错误：{e}")
         return EXIT_USAGE
     except StoreCorrupt as e:

@@ -17,7 +17,7 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from index.bm25_store import BM25Store, IndexOutdated
 from index.fusion import rrf
@@ -25,7 +25,9 @@ from index.loaders import DocumentError, iter_document_paths, load_document
 from index.models import Chunk, Clause, DocumentMeta, Hit, IngestFailure, IngestReport
 from index.synonyms import expand
 from index.aliases import abbreviations, doc_aliases, label_key, own_place
-from index.parser import DEFAULT_MAX_CHARS, ParsedDocument, parse_document, split_clause
+
+if TYPE_CHECKING:
+    from index.parser import ParsedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Chunks handed to the embedder per call: progress is reported between calls, and each FlagEmbedding
 # encode call pays one trial forward pass to size its batches, so fewer, larger calls cost less.
 EMBED_SLICE = 256
+# index.parser.DEFAULT_MAX_CHARS: the parser (and llama-index under it, ~1 s) is imported only by writes,
+# so `docs` and `search` start fast.
+DEFAULT_MAX_CHARS = 420
 
 
 class StoreCorrupt(RuntimeError):
@@ -165,6 +170,8 @@ class ClauseIndex:
         except IndexOutdated as e:
             logger.warning("%s；已根据条款库自动重建关键词索引", e)
             self._bm25_rebuilt = True
+            from index.parser import split_clause
+
             return BM25Store.build([ch for ids in by_doc.values() for c in ids
                                     for ch in split_clause(clauses[c], self.max_chunk_chars)])
 
@@ -378,6 +385,8 @@ class ClauseIndex:
                 self._reconcile_chroma()
 
     def _ingest(self, paths: list, progress: Progress | None) -> IngestReport:
+        from index.parser import parse_document
+
         snap = self._snap = self._read()  # another process may have written since we loaded
         files, bad = iter_document_paths(paths)
         failures = [IngestFailure(p, r) for p, r in bad]
@@ -430,6 +439,8 @@ class ClauseIndex:
                 self._reconcile_chroma()
 
     def _commit(self, snap: _Snapshot, parsed: dict[str, ParsedDocument], dropped: set[str], progress: Progress | None) -> None:
+        from index.parser import split_clause
+
         gen = snap.generation + 1
         docs = {d: m for d, m in snap.docs.items() if d not in dropped and d not in parsed}
         files = {d: snap.files[d] for d in docs}
@@ -480,6 +491,8 @@ class ClauseIndex:
     def sync_dense(self, progress: Progress | None = None) -> int:
         """Embed clauses indexed while the model was unavailable; returns how many chunks were added."""
         from filelock import FileLock
+
+        from index.parser import split_clause
 
         self._load_models()
         if self._embedder is None:
