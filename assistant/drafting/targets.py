@@ -48,6 +48,16 @@ _SCOPE_AFTER = re.compile(r"^\s*(?:及)?(?:以上|以下)(?:的)?(?=[\u4e00-\u9f
 _SCOPE_BEFORE = re.compile(r"(?:大于|小于)\s*$")
 
 
+_PERIOD_TITLE = re.compile(rf"(?P<a>{YEAR})\s*[—–\-~～至]\s*(?P<b>{YEAR})\s*年")
+_WITHIN_PERIOD = re.compile(r"[一二两三四五六七八九十\d]+年(?:内|间|来)|(?:方案|计划|行动)期(?:内|间)")
+
+
+def _period_end(title: str) -> int | None:
+    """（2024—2026年） in a plan's title: the year its N年内 targets are due."""
+    m = _PERIOD_TITLE.search(title or "")
+    return int(m.group("b")) if m else None
+
+
 @dataclass(frozen=True)
 class _Mark:
     pos: int
@@ -65,9 +75,23 @@ def clause_targets(clause: Clause) -> list[Target]:
     statements = paragraph_statements(clause.text)
     masked = _mask(clause.text, statements)
     out: list[Target] = []
+    period_end = _period_end(clause.doc_title)
+    opening: tuple[int, ...] = ()  # 到2026年，全区…。万元地区生产总值能耗…: the paragraph's opening deadline
+    paragraph_start = True
     for start, end in _sentences(masked):
         units = _units_at(statements, end, clause)
-        out += _sentence_targets(clause, clause.text, masked, start, end, units)
+        sentence = masked[start:end]
+        default = opening
+        if period_end and _WITHIN_PERIOD.search(sentence):
+            default = (period_end,)
+        found = _sentence_targets(clause, clause.text, masked, start, end, units, default_years=default)
+        out += found
+        if paragraph_start:
+            marks, _ = _year_marks(sentence)
+            opening = marks[0].years[-1:] if marks and marks[0].years and marks[0].pos <= 2 and not found else ()
+        paragraph_start = end < len(masked) and masked[end] == "\n"
+        if paragraph_start:
+            opening = ()
         if len(out) >= MAX_TARGETS_PER_CLAUSE:
             break
     return out[:MAX_TARGETS_PER_CLAUSE]
@@ -167,11 +191,13 @@ def _sentence_targets(clause: Clause, text: str, masked: str, start: int, end: i
         previous = indicators[-1]
         for i, v in enumerate(group):
             comparison = _comparison(left if i == 0 else "", s, v, group)
+            suffix = bool(re.match(r"^\s*(?:及)?(?:以上|以下)|^\s*左右", s[v.end:v.end + 4]))
             if continued and previous_cmp and comparison == "达到" and not re.search(_EXPLICIT, left):
                 comparison = previous_cmp  # 创建50家…、3家…; 100万平方米/250万平方米: the list's verb holds
             elif comparison == "完成" and v.unit in ("%", "‰"):
                 comparison = "达到"  # a share is a level reached, not a quantity of work
-            previous_cmp = comparison
+            if not suffix:  # 2000个以上、换电站10座: 以上 belongs to its own number
+                previous_cmp = comparison
             baseline = None
             if comparison in ("下降", "提高"):
                 baseline = next((y for p, y in reversed(baselines) if p < v.start), None)
@@ -294,6 +320,8 @@ def _comparison(left: str, s: str, v: Value, group: list[Value]) -> str:
                 head, at = name, m.end()
     if re.search(r"(?:至少|不少于)" + _WORK_VERB + r"?$", tail):
         head = "不低于"
+    if head in ("下降", "提高"):
+        return head
     if re.match(r"^\s*(?:及)?以上", after):
         return "超过" if head == "超过" else "不低于"
     if re.match(r"^\s*以下", after):
