@@ -32,6 +32,7 @@ QUOTE_CHARS = 320
 FOUND_COVERAGE = 0.75  # the clause states the topic (nearly) in its own words
 BACKED_COVERAGE = 0.35  # … or covers part of it and reads like the clauses that state it:
 BACKED_EXPANSION = 0.30
+EXPANSION_ALONE = 0.60  # … or reads very much like them without the topic's own words (纯电动公交车 for 新能源汽车)
 EXACT_BONUS = 0.25
 FIGURE_BONUS = 0.15
 SIMILAR_COSINE = 0.15  # a picked clause: cosine of word vectors a clause needs to stand beside it
@@ -53,7 +54,7 @@ class _Scored:
     def found(self) -> bool:
         if self.threshold:
             return self.exact or self.coverage >= self.threshold
-        return self.exact or self.coverage >= FOUND_COVERAGE or (
+        return self.exact or self.coverage >= FOUND_COVERAGE or self.expansion >= EXPANSION_ALONE or (
             self.coverage >= BACKED_COVERAGE and self.expansion >= BACKED_EXPANSION)
 
     @property

@@ -72,6 +72,8 @@ def find_values(text: str) -> list[Value]:
         if m.group("u1") and m.group("unit") and m.group("u1") != m.group("unit"):
             continue  # 20个停车泊位 10… — two different units are two numbers, not a range
         after = text[m.end():m.end() + 3]
+        if text[max(0, m.start() - 1):m.start()] == "第":
+            continue  # 第3批, 第36次: an ordinal
         if not unit:
             if not BARE_BEFORE.search(text[max(0, m.start() - 4):m.start()]) or NOT_A_VALUE_AFTER.match(after):
                 continue
