@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from assistant.drafting.targets import clause_targets
-from assistant.drafting.tasks import statements_of
-from assistant.drafting.types import CompareRow, Provision
+from assistant.drafting.tasks import statements_of, strip_headings
+from assistant.drafting.types import CompareRow, Provision, Target
 from index.models import KIND_CLOSING, KIND_PREAMBLE, Clause, DocumentMeta
 
 SKIP_KINDS = (KIND_PREAMBLE, KIND_CLOSING)
@@ -150,23 +150,26 @@ class Matcher:
 
 def _quote(c: Clause, matcher: Matcher) -> str:
     """The clause's sentences on the topic (all of it when none stands out)."""
-    text = c.text
-    for line in c.path:
-        if text.startswith(line):
-            text = text[len(line):].lstrip()
+    text = strip_headings(c)
     sentences = [s for s in re.split(r"(?<=[。；])", text) if s.strip()]
     hits = [s for s in sentences if matcher.coverage(normalise(s)) >= BACKED_COVERAGE]
     q = " ".join("".join(hits or sentences).split())
     return q if len(q) <= QUOTE_CHARS else q[:QUOTE_CHARS - 1] + "…"
 
 
+def figure_text(t: Target) -> str:
+    """到2025年 新建公共、专用充电桩 3300个 / 单位生产总值能耗 较2020年下降 14%."""
+    when = f"到{t.target_year}年" if t.target_year else ""
+    how = "" if t.comparison in ("完成", "达到") else t.comparison_text
+    return " ".join(x for x in (when, t.indicator, how, t.value_text) if x)
+
+
 def _provision(s: _Scored, matcher: Matcher) -> Provision:
     c = s.clause
     figures = []
     for t in clause_targets(c):
-        if matcher.coverage(normalise(t.indicator + t.quote)) >= BACKED_COVERAGE or len(figures) < 1 and s.figure:
-            when = f"到{t.target_year}年" if t.target_year else ""
-            figures.append(" ".join(x for x in (when, t.indicator, t.comparison_text, t.value_text) if x))
+        if matcher.coverage(normalise(t.indicator + t.quote)) >= BACKED_COVERAGE:
+            figures.append(figure_text(t))
     units = tuple(dict.fromkeys(a.unit for st in statements_of(c) for a in st.assignments)) or tuple(c.units)
     return Provision(c.label, c.citation, c.clause_id, _quote(c, matcher), tuple(figures[:6]), units, round(s.score, 4))
 
@@ -216,10 +219,7 @@ class ClauseMatcher(Matcher):
 
 
 def _content(c: Clause) -> str:
-    text = c.text
-    for line in c.path:
-        if text.startswith(line):
-            text = text[len(line):].lstrip()
+    text = strip_headings(c)
     for st in reversed(statements_of(c)):
         if st.end:
             text = text[:st.start] + text[st.end:]

@@ -11,6 +11,7 @@ STYLE = """<style>
 .draft-table th, .draft-table td { border: 1px solid var(--border-color-primary); padding: 6px 8px; vertical-align: top; text-align: left; }
 .draft-table th { background: var(--background-fill-secondary); white-space: nowrap; }
 .draft-table td.long { min-width: 18em; line-height: 1.55; }
+.draft-table td.long .clip { max-height: 9.5em; overflow-y: auto; }
 .draft-table tr.nf td { color: var(--body-text-color-subdued); background: repeating-linear-gradient(45deg, transparent, transparent 6px, var(--background-fill-secondary) 6px, var(--background-fill-secondary) 12px); }
 .draft-table .cite { font-size: .88em; }
 .draft-meta { margin: 4px 0 8px; color: var(--body-text-color-subdued); }
@@ -30,12 +31,14 @@ def table_html(table: DraftTable, empty: str = "没有找到符合条件的行�
     for row in table.rows:
         cells = []
         for k, (col, value) in enumerate(zip(table.columns, row)):
-            cls = ' class="long"' if col in LONG_COLUMNS else ""
+            long = col in LONG_COLUMNS
             if k == cite and value:
                 copy = html.escape(str(value).replace("\n", "；"), quote=True)
                 cells.append(f'<td class="cite">{_cell(value)}<br><button class="copy-btn" data-copy="{copy}">复制引用</button></td>')
+            elif long:  # long quotes scroll inside their cell; the export keeps them whole
+                cells.append(f'<td class="long"><div class="clip">{_cell(value)}</div></td>')
             else:
-                cells.append(f"<td{cls}>{_cell(value)}</td>")
+                cells.append(f"<td>{_cell(value)}</td>")
         nf = ' class="nf"' if NOT_FOUND in row else ""
         body.append(f"<tr{nf}>{''.join(cells)}</tr>")
     if not body:

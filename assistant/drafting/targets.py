@@ -288,7 +288,8 @@ def _clean_indicator(t: str) -> str:
     for _ in range(3):
         t = _STRIP_HEAD.sub("", t).strip()
         t = _STRIP_TAIL.sub("", t).strip(" ，,、")
-    return t
+    # 充电车位不少于总车位的(10%) → 充电车位占总车位的比例: the comparison is a column of its own
+    return re.sub(r"(?:不少于|不低于|不高于|不超过|达到)((?:总|全部)[^，,。；]{0,10}的)$", r"占\1比例", t)
 
 
 def _right_noun(s: str, v: Value) -> str:

@@ -19,6 +19,25 @@ _NOT_DEADLINE_BEFORE = re.compile(r"(?:较|比|相比|与|在)\s*$")
 _NOT_DEADLINE_AFTER = re.compile(r"^\s*(?:起|开始|以来|基础上|基数|的基础)")
 
 
+def _plain(s: str) -> str:
+    return s.replace("(", "（").replace(")", "）").replace(" ", "")
+
+
+def strip_headings(clause: Clause, text: str | None = None) -> str:
+    """The clause's text (or a paragraph of it) without the heading lines its path repeats: (二)… / 1.大力发展…。"""
+    text = clause.text if text is None else text
+    for line in clause.path:
+        head = _plain(line).rstrip("。")
+        body = text.lstrip()
+        if head and _plain(body[:len(line) + 2]).startswith(head):
+            k, matched = 0, ""
+            while k < len(body) and len(_plain(matched)) < len(head):
+                matched += body[k]
+                k += 1
+            text = body[k:].lstrip(" 。．.\n")
+    return text
+
+
 def statements_of(clause: Clause) -> list[Statement]:
     """The clause's responsibility statements: paragraph-final unit lists, or an annex row's unit columns."""
     if clause.kind in SKIP_KINDS:
@@ -88,11 +107,7 @@ def clause_task(clause: Clause, unit: str) -> Task | None:
                 quote = "；".join(f"{h}：{c}" for h, c in cells)
             else:
                 deadline = deadline_of(st.paragraph)
-                body = st.paragraph
-                for line in clause.path:  # the headings are the task's name, not its text
-                    if body.startswith(line):
-                        body = body[len(line):].lstrip()
-                quote = body
+                quote = strip_headings(clause, st.paragraph)  # the headings are the task's name, not its text
             return Task(
                 unit=unit, written_as=a.unit, role=a.role, doc_id=clause.doc_id, doc_title=clause.doc_title,
                 label=clause.label, citation=clause.citation, clause_id=clause.clause_id,
