@@ -38,6 +38,10 @@ def test_values_keep_units_ranges_and_skip_names_of_things() -> None:
     assert got == [("5-8", "个"), ("12.5", "万立方米"), ("1-3", "条")]
 
 
+def test_counts_in_ten_thousands() -> None:
+    assert [(v.number, v.unit) for v in find_values("新植乔木1.2万株，建成5万户智能电表")] == [("1.2", "万株"), ("5", "万户")]
+
+
 def test_a_bare_number_counts_only_after_a_comparison_word() -> None:
     assert [(v.number, v.unit) for v in find_values("机房能效比（PUE）不超过1.2，第3批")] == [("1.2", "")]
 
@@ -65,6 +69,16 @@ def test_each_paragraph_keeps_its_own_unit_list_and_a_list_may_wrap_a_line() -> 
     sts = paragraph_statements(text)
     assert [[a.unit for a in st.assignments] for st in sts] == [["区生态环境局", "区气象局"], ["区统计局", "区财政局"]]
     assert sts[1].paragraph == "完善考核办法。"
+
+
+def test_a_unit_list_on_its_own_line_closes_the_paragraph_above() -> None:
+    text = "（二）推广节水器具\n到2027年节水器具普及率达到95%。\n牵头部门：区水务局  协同部门：区住建委、各街道\n开展宣传。（区融媒体中心）"
+    sts = paragraph_statements(text)
+    assert [[(a.unit, a.role) for a in st.assignments] for st in sts] == [
+        [("区水务局", LEAD), ("区住建委", SUPPORT), ("各街道", SUPPORT)], [("区融媒体中心", LEAD)]]
+    assert sts[0].paragraph.endswith("普及率达到95%。") and sts[1].paragraph == "开展宣传。"
+    t = clause_targets(clause(text))[0]
+    assert (t.value, t.target_year, t.units) == ("95", 2027, ("区水务局", "区住建委", "各街道"))
 
 
 def test_a_parenthetical_inside_a_sentence_is_no_unit_list() -> None:

@@ -13,6 +13,9 @@ UNITS = (
     "公里", "千米", "亿元", "万元", "万吨", "吨", "万辆", "万户", "万人",
     "%", "‰", "个", "座", "家", "辆", "项", "条", "处", "台", "套", "所", "户", "张", "根", "艘", "批", "种",
 )
+_COUNTED = ("个", "座", "家", "辆", "项", "条", "处", "台", "套", "所", "户", "张", "根", "艘", "人", "株", "棵")
+# 3.5万个, 10万株: a count in ten-thousands (万千瓦 and the like are listed above, longest first)
+UNITS = tuple(f"{big}{m}" for big in ("亿", "万") for m in _COUNTED if f"{big}{m}" not in UNITS) + UNITS
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 NUM = r"\d+(?:\.\d+)?"
 # 29.4万千瓦, 10%-15%, 3-6个, 1~2条, 137亿立方米左右. The unit may repeat after the first number of a range.

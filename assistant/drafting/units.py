@@ -138,34 +138,47 @@ def _is_unit_list(inner: str, assignments: tuple[Assignment, ...]) -> bool:
     return looks_like_org(assignments[0].unit) and orgs * 2 >= len(assignments)
 
 
-def paragraph_statements(text: str) -> list[Statement]:
-    """Statements that end a paragraph of a clause's text, in order.
+_LINE_STATEMENT = re.compile(
+    r"^[ \t]*(?:" + _LABEL.pattern.replace("(?P<label>", "(?:") + r")[^\n]{1,300}$", re.MULTILINE)
 
-    A parenthetical counts when only punctuation and whitespace follow it up to the end of its line; it may
-    start on an earlier line (（责任单位：⏎区建管委…）).
+
+def paragraph_statements(text: str) -> list[Statement]:
+    """Statements that close a paragraph of a clause's text, in order.
+
+    Two forms: a parenthetical with only punctuation and whitespace after it up to the end of its line (it may
+    start on an earlier line: （责任单位：⏎区建管委…）), and a line of its own that starts with a label
+    (责任单位：区交通委、区财政局).
     """
-    out: list[Statement] = []
-    para_start = 0
-    i = 0
-    n = len(text)
+    spans: list[tuple[int, int, int, tuple[Assignment, ...]]] = []  # (start, end, resume, assignments)
+    i, n = 0, len(text)
     while i < n:
-        ch = text[i]
-        if ch in _CLOSE:
+        if text[i] in _CLOSE:
             j = i + 1
             while j < n and text[j] in " \t。；;.，,":
                 j += 1
             if j == n or text[j] == "\n":
                 start = _matching_open(text, i)
-                if start is not None and start >= para_start:
+                if start is not None:
                     inner = text[start + 1:i].strip()
                     assignments = parse_statement(inner)
                     if 2 <= len(inner) <= 600 and _is_unit_list(inner, assignments):
-                        paragraph = text[para_start:start].strip()
-                        out.append(Statement(assignments, paragraph, start, i + 1))
-                        para_start = j
+                        spans.append((start, i + 1, j, assignments))
                         i = j
                         continue
         i += 1
+    for m in _LINE_STATEMENT.finditer(text):
+        if any(a <= m.start() < b for a, b, _, _ in spans):
+            continue
+        assignments = parse_statement(m.group(0).strip())
+        if assignments and _is_unit_list(m.group(0), assignments):
+            spans.append((m.start(), m.end(), m.end(), assignments))
+    out: list[Statement] = []
+    para_start = 0
+    for start, end, resume, assignments in sorted(spans):
+        if start < para_start:
+            continue
+        out.append(Statement(assignments, text[para_start:start].strip(), start, end))
+        para_start = resume
     return out
 
 
