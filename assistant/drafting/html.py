@@ -10,13 +10,18 @@ STYLE = """<style>
 .draft-table { border-collapse: collapse; width: 100%; font-size: .92em; }
 .draft-table th, .draft-table td { border: 1px solid var(--border-color-primary); padding: 6px 8px; vertical-align: top; text-align: left; }
 .draft-table th { background: var(--background-fill-secondary); white-space: nowrap; }
-.draft-table td.long { min-width: 18em; line-height: 1.55; }
-.draft-table td.long .clip { max-height: 9.5em; overflow-y: auto; }
+.draft-table td.long { min-width: 14em; line-height: 1.55; }
+.draft-table td.long .clip { max-height: 7.8em; overflow-y: auto; }
+.draft-table td.name { min-width: 9em; }
+.draft-table td.nw { white-space: nowrap; }
+.draft-table td.cite { min-width: 11em; }
 .draft-table tr.nf td { color: var(--body-text-color-subdued); background: repeating-linear-gradient(45deg, transparent, transparent 6px, var(--background-fill-secondary) 6px, var(--background-fill-secondary) 12px); }
 .draft-table .cite { font-size: .88em; }
 .draft-meta { margin: 4px 0 8px; color: var(--body-text-color-subdued); }
 </style>"""
-LONG_COLUMNS = ("原文", "相关规定（原文）", "任务")
+LONG_COLUMNS = ("原文", "相关规定（原文）", "其他单位", "责任单位")
+NAME_COLUMNS = ("指标", "文件", "任务", "数字与年份")
+NARROW_COLUMNS = ("目标值", "比较", "基准年", "目标年", "角色", "条款")
 
 
 def _cell(value: str) -> str:
@@ -34,11 +39,12 @@ def table_html(table: DraftTable, empty: str = "没有找到符合条件的行�
             long = col in LONG_COLUMNS
             if k == cite and value:
                 copy = html.escape(str(value).replace("\n", "；"), quote=True)
-                cells.append(f'<td class="cite">{_cell(value)}<br><button class="copy-btn" data-copy="{copy}">复制引用</button></td>')
+                cells.append(f'<td class="cite">{_cell(value)}<br><button class="copy-btn" data-copy="{copy}">复制</button></td>')
             elif long:  # long quotes scroll inside their cell; the export keeps them whole
                 cells.append(f'<td class="long"><div class="clip">{_cell(value)}</div></td>')
             else:
-                cells.append(f"<td>{_cell(value)}</td>")
+                cls = ' class="name"' if col in NAME_COLUMNS else ' class="nw"' if col in NARROW_COLUMNS else ""
+                cells.append(f"<td{cls}>{_cell(value)}</td>")
         nf = ' class="nf"' if NOT_FOUND in row else ""
         body.append(f"<tr{nf}>{''.join(cells)}</tr>")
     if not body:
