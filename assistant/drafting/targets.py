@@ -186,7 +186,7 @@ def _sentence_targets(clause: Clause, text: str, masked: str, start: int, end: i
     for group in _groups(s, values):
         first = group[0]
         left, continued = _left_context(s, first, values)
-        years = _years_for(marks, first.start, len(group), default_years, s, first)
+        years = _years_for(marks, first.start, len(group), default_years)
         indicators = [i or previous for i in _indicators(left, s, group)]
         previous = indicators[-1]
         for i, v in enumerate(group):
@@ -220,7 +220,8 @@ def _has_own_mark(marks: list[_Mark], pos: int) -> bool:
     return any(m.pos < pos and m.years for m in marks)
 
 
-def _years_for(marks: list[_Mark], pos: int, n: int, default: tuple[int, ...], s: str, v: Value) -> tuple[int, ...]:
+def _years_for(marks: list[_Mark], pos: int, n: int, default: tuple[int, ...]) -> tuple[int, ...]:
+    """The years of the last mark before `pos` (a start mark gives none), else the default."""
     last: _Mark | None = None
     for m in marks:
         if m.pos < pos:
