@@ -266,6 +266,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     lookup_doc = gr.Dropdown([ALL_DOCS] + titles(), value=ALL_DOCS, label="文件", scale=2)
                 lookup_btn = gr.Button("查找", variant="primary", elem_id="lookup-btn")
                 lookup_out = gr.HTML(js_on_load=views.static("copy.js"), elem_id="lookup-results")
+            drafting_tab(assistant)
             with gr.Tab("文件库", id="library"):
                 docs_table = gr.Dataframe(views.docs_rows(assistant.documents()), interactive=False, wrap=True,
                                           headers=["标题", "文号", "发文机关", "日期", "类型", "条款数", "doc_id"],
@@ -314,6 +315,140 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         gr.api(api_lookup, api_name="lookup")
         gr.api(api_docs, api_name="docs")
     return demo
+
+
+def drafting_tab(assistant: Assistant) -> None:
+    """The 起草助手 tab — 对照, 按单位, 指标 — and its API endpoints /compare, /unit_tasks, /targets.
+
+    Handlers only translate widgets to Assistant.side_by_side / unit_tasks / targets / export_table and back;
+    every table is shown, offered as .xlsx and .docx, and as tab-separated text to copy into WPS/Excel.
+    """
+    import re
+    import tempfile
+
+    from assistant.drafting import render
+    from assistant.drafting.export import to_tsv
+    from assistant.drafting.html import table_html
+    from assistant.drafting.tools import DraftingInputError
+    from index.clause_index import UnknownDocument
+
+    every = "全部"
+
+    def titles() -> list[str]:
+        return [m.title for m, _ in assistant.documents()]
+
+    def years() -> list[str]:
+        return [every] + sorted({str(t.target_year) for t in assistant.targets() if t.target_year})
+
+    def shown(table):
+        folder = Path(tempfile.mkdtemp(prefix="drafting-"))
+        name = re.sub(r"[\\/:*?\"<>|\s：（）]+", "_", table.title).strip("_")[:40] or "table"
+        files = [assistant.export_table(table, fmt, folder / f"{name}.{fmt}") for fmt in ("xlsx", "docx")]
+        return (table_html(table), to_tsv(table), *(gr.update(value=str(f), interactive=True) for f in files))
+
+    def refused(e: Exception):
+        no_file = gr.update(value=None, interactive=False)
+        return f'<div class="notice">{html.escape(str(e))}</div>', "", no_file, no_file
+
+    def on_compare(topic: str, clause: str, docs: list[str] | None):
+        try:
+            r = assistant.side_by_side(topic, clause, docs or None)
+        except (DraftingInputError, UnknownDocument) as e:
+            return refused(e)
+        return shown(render.compare_table(r.rows, f"对照：{r.topic}" + (f"（{r.picked}）" if r.picked else "")))
+
+    def on_tasks(unit: str, role: str, docs: list[str] | None):
+        try:
+            r = assistant.unit_tasks(unit, docs or None, None if role == every else role)
+        except (DraftingInputError, UnknownDocument) as e:
+            return refused(e)
+        return shown(render.tasks_table(r.tasks, f"按单位：{r.unit}" + ("" if role == every else f"（{role}）")))
+
+    def on_targets(docs: list[str] | None, indicator: str, year: str, sort: str):
+        try:
+            rows = assistant.targets(docs or None, indicator, None if year in (None, "", every) else int(year), sort)
+        except (DraftingInputError, UnknownDocument, ValueError) as e:
+            return refused(e)
+        return shown(render.targets_table(rows, "指标" + ("" if year in (None, "", every) else f"：{year}年")
+                                          + (f"（{indicator.strip()}）" if (indicator or "").strip() else "")))
+
+    def outputs(key: str):
+        out = gr.HTML(js_on_load=views.COPY_JS, elem_id=f"{key}-out")
+        tsv = gr.Textbox(label="表格文本（制表符分隔，可直接粘贴到 WPS/Excel）", lines=3, max_lines=8,
+                         buttons=["copy"], elem_id=f"{key}-tsv")
+        with gr.Row():
+            xlsx = gr.DownloadButton("导出 Excel（.xlsx）", interactive=False, elem_id=f"{key}-xlsx")
+            docx = gr.DownloadButton("导出 Word（.docx）", interactive=False, elem_id=f"{key}-docx")
+        return [out, tsv, xlsx, docx]
+
+    def doc_picker(key: str):
+        return gr.Dropdown(titles(), value=[], multiselect=True, label="文件（不选＝全部方案）", elem_id=f"{key}-docs")
+
+    with gr.Tab("起草助手", id="drafting") as tab:
+        with gr.Tabs():
+            with gr.Tab("对照", id="compare"):
+                gr.Markdown("一个主题在各文件中的规定，每个文件一行：条款原文、数字与年份、责任单位、规范引用；没有的写“未找到”。"
+                            "也可以填一个条款引用（如“嘉定 二（一）1”），以它为准对照同类文件。")
+                with gr.Row():
+                    topic = gr.Textbox(label="主题", placeholder="如：光伏装机、新能源汽车、单位生产总值能耗", elem_id="cmp-topic")
+                    clause = gr.Textbox(label="或条款引用", placeholder="如：嘉定 二（一）1", elem_id="cmp-clause")
+                cmp_docs = doc_picker("cmp")
+                cmp_btn = gr.Button("对照", variant="primary", elem_id="cmp-btn")
+                cmp_out = outputs("cmp")
+            with gr.Tab("按单位", id="unit"):
+                gr.Markdown("一个单位牵头或配合的全部任务，按文件和条款列出时限、角色和引用。简称也可以（区发改委＝区发展改革委）。"
+                            "角色依据条款末尾的责任单位：写明“牵头/配合”的照写；否则排在第一位的单位为牵头，其余为配合。")
+                with gr.Row():
+                    unit = gr.Textbox(label="单位", placeholder="如：区发展改革委、区发改委、市生态环境局", elem_id="unit-name")
+                    role = gr.Radio([every, "牵头", "配合"], value=every, label="角色", elem_id="unit-role")
+                unit_docs = doc_picker("unit")
+                unit_btn = gr.Button("查找任务", variant="primary", elem_id="unit-btn")
+                unit_out = outputs("unit")
+            with gr.Tab("指标", id="targets"):
+                gr.Markdown("所选文件中的全部量化目标（含附件指标表）：指标、目标值与单位、比较方式、基准年、目标年、条款引用、责任单位。")
+                tgt_docs = doc_picker("tgt")
+                with gr.Row():
+                    indicator = gr.Textbox(label="指标含", placeholder="如：光伏、充电桩（可留空）", elem_id="tgt-indicator")
+                    year = gr.Dropdown(years(), value=every, label="目标年", elem_id="tgt-year")
+                    sort = gr.Radio(["文件", "指标", "年份"], value="文件", label="排序", elem_id="tgt-sort")
+                tgt_btn = gr.Button("列出指标", variant="primary", elem_id="tgt-btn")
+                tgt_out = outputs("tgt")
+
+        io = dict(api_visibility="private")
+        for trigger in (cmp_btn.click, topic.submit, clause.submit):
+            trigger(on_compare, inputs=[topic, clause, cmp_docs], outputs=cmp_out, **io)
+        for trigger in (unit_btn.click, unit.submit):
+            trigger(on_tasks, inputs=[unit, role, unit_docs], outputs=unit_out, **io)
+        for trigger in (tgt_btn.click, indicator.submit):
+            trigger(on_targets, inputs=[tgt_docs, indicator, year, sort], outputs=tgt_out, **io)
+        tab.select(lambda: [gr.update(choices=titles())] * 3 + [gr.update(choices=years())],
+                   outputs=[cmp_docs, unit_docs, tgt_docs, year], **io)
+
+        def api_compare(topic: str = "", clause: str = "", docs: list[str] | None = None) -> dict:
+            """对照: each document's provision on a topic or a picked clause; the JSON of `python -m assistant compare --json`."""
+            try:
+                return assistant.side_by_side(topic or None, clause or None, docs or None).to_json()
+            except (DraftingInputError, UnknownDocument) as e:
+                raise gr.Error(str(e)) from e
+
+        def api_unit_tasks(unit: str, role: str = "", docs: list[str] | None = None) -> dict:
+            """按单位: every task a unit leads (牵头) or supports (配合); the JSON of `python -m assistant tasks --json`."""
+            try:
+                return assistant.unit_tasks(unit, docs or None, role or None).to_json()
+            except (DraftingInputError, UnknownDocument) as e:
+                raise gr.Error(str(e)) from e
+
+        def api_targets(docs: list[str] | None = None, indicator: str = "", year: int | None = None,
+                        sort: str = "文件") -> list[dict]:
+            """指标: every quantified target; the JSON of `python -m assistant targets --json`."""
+            try:
+                return [t.to_json() for t in assistant.targets(docs or None, indicator or None, year or None, sort)]
+            except (DraftingInputError, UnknownDocument) as e:
+                raise gr.Error(str(e)) from e
+
+        gr.api(api_compare, api_name="compare")
+        gr.api(api_unit_tasks, api_name="unit_tasks")
+        gr.api(api_targets, api_name="targets")
 
 
 def _args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,4 +1,4 @@
-"""Command line: python -m assistant {ingest,docs,clauses,search,remove,ask,chat,audit} ...
+"""Command line: python -m assistant {ingest,docs,clauses,search,remove,ask,chat,audit,compare,tasks,targets} ...
 
 Only translates arguments and output; all work is done by the Assistant service. Imports stay inside the
 commands, so `docs` and `--help` start without the answer path or the models.
@@ -25,6 +25,10 @@ EPILOG = """示例 / examples:
   python -m assistant chat --backend openai        # 需设置 ASSISTANT_LLM_BASE_URL / _MODEL / _API_KEY
   python -m assistant audit --since 2026-12-01     # 审计日志：每次回答的问题、引用条款、反馈
   python -m assistant audit --csv audit.csv --candidates 差评候选.jsonl
+  python -m assistant compare 光伏装机                # 起草助手·对照：各方案的相关规定，没有的写“未找到”
+  python -m assistant compare --clause "嘉定 二（一）1" --export 对照.docx
+  python -m assistant tasks 区发改委 --role 牵头 --export 发改委任务.xlsx
+  python -m assistant targets --year 2025 --sort 指标 --tsv > 指标.tsv   # 粘贴到 WPS/Excel
 """
 
 
@@ -75,6 +79,30 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", metavar="FILE", help="导出为 CSV（UTF-8，Excel/WPS 可直接打开）")
     s.add_argument("--candidates", metavar="FILE", help="把标记 👎 的回答导出为评测集格式（JSON Lines）的候选问题")
     s.add_argument("--json", action="store_true", help="每行输出一条 JSON 记录")
+
+    table = argparse.ArgumentParser(add_help=False)
+    table.add_argument("--doc", action="append", metavar="DOC",
+                       help="只看这些文件（doc_id、标题或标题中的词如“青浦”；可重复；默认全部方案）")
+    out = table.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="输出 JSON")
+    out.add_argument("--tsv", action="store_true", help="输出制表符分隔的表格（可直接粘贴到 WPS/Excel）")
+    table.add_argument("--export", metavar="FILE", help="导出为 .xlsx 或 .docx（按扩展名）")
+
+    s = sub.add_parser("compare", parents=[common, table], help="起草助手·对照：一个主题在各文件中的规定",
+                       description="对照：每个文件一行，列出相关条款原文、数字与年份、责任单位和规范引用；没有的写“未找到”。")
+    s.add_argument("topic", nargs="?", metavar="TOPIC", help="主题，如 光伏装机、新能源汽车、单位生产总值能耗")
+    s.add_argument("--clause", metavar="REF", help="以一个条款为准对照，如 “嘉定 二（一）1”（默认文件：同类文件）")
+
+    s = sub.add_parser("tasks", parents=[common, table], help="起草助手·按单位：一个单位牵头或配合的全部任务",
+                       description="按单位：单位牵头或配合的全部任务，按文件和条款列出时限、角色和引用；简称（区发改委）也可以。")
+    s.add_argument("unit", metavar="UNIT", help="单位，如 区发展改革委、区发改委、市生态环境局")
+    s.add_argument("--role", choices=["牵头", "配合"], help="只看牵头或只看配合的任务")
+
+    s = sub.add_parser("targets", parents=[common, table], help="起草助手·指标：全部量化目标（含附件指标表）",
+                       description="指标：所选文件中的全部量化目标：指标、目标值与单位、基准年、目标年、比较方式、文件、条款引用、责任单位。")
+    s.add_argument("--indicator", metavar="WORDS", help="只看指标或原文含这些词的（空格分隔，全部要有）")
+    s.add_argument("--year", type=int, metavar="YEAR", help="只看这一目标年，如 2025")
+    s.add_argument("--sort", choices=["文件", "指标", "年份"], default="文件", help="排序（默认按文件顺序）")
     return p
 
 
@@ -326,13 +354,67 @@ def cmd_audit(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
+def _emit_table(args, assistant, table, data) -> int:
+    """Print a drafting table as JSON, TSV or readable lines, and export it when asked."""
+    from assistant.drafting.export import to_tsv
+
+    if args.export:
+        from pathlib import Path
+
+        fmt = Path(args.export).suffix.lower().lstrip(".")
+        path = assistant.export_table(table, fmt, args.export)
+        _say(f"已导出 {path}（{len(table.rows)} 行）")
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.tsv:
+        sys.stdout.write(to_tsv(table))
+    elif not args.export:
+        for note in table.notes:
+            print(note)
+        if not table.rows:
+            print("没有找到符合条件的行。")
+        for row in table.rows:
+            print("  ".join(f"{c}：{v}" for c, v in zip(table.columns, row) if v and c not in ("原文",)).replace("\n", "；"))
+    return EXIT_OK
+
+
+def cmd_compare(args, assistant) -> int:
+    from assistant.drafting.render import compare_table
+
+    _first_use(args, assistant)
+    result = assistant.side_by_side(args.topic, args.clause, args.doc)
+    title = f"对照：{result.topic}" + (f"（{result.picked}）" if result.picked else "")
+    return _emit_table(args, assistant, compare_table(result.rows, title), result.to_json())
+
+
+def cmd_tasks(args, assistant) -> int:
+    from assistant.drafting.render import tasks_table
+
+    _first_use(args, assistant)
+    result = assistant.unit_tasks(args.unit, args.doc, args.role)
+    title = f"按单位：{result.unit}" + (f"（{args.role}）" if args.role else "")
+    return _emit_table(args, assistant, tasks_table(result.tasks, title), result.to_json())
+
+
+def cmd_targets(args, assistant) -> int:
+    from assistant.drafting.render import targets_table
+
+    _first_use(args, assistant)
+    rows = assistant.targets(args.doc, args.indicator, args.year, args.sort)
+    title = "指标" + (f"：{args.year}年" if args.year else "") + (f"（{args.indicator}）" if args.indicator else "")
+    return _emit_table(args, assistant, targets_table(rows, title), [t.to_json() for t in rows])
+
+
+COMMANDS = {"compare": cmd_compare, "tasks": cmd_tasks, "targets": cmd_targets, "ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from index.clause_index import StoreCorrupt, UnknownDocument
     from pydantic import ValidationError
+
+    from assistant.drafting.export import ExportError
+    from assistant.drafting.tools import DraftingInputError
 
     try:
         if args.command == "audit":  # reads the log only: no index, no models
@@ -342,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnknownDocument as e:
         _say(f"错误：{e}")
         return EXIT_USAGE
-    except UsageError as e:
+    except (UsageError, HistoryError, DraftingInputError, ExportError) as e:
         _say(f"错误：{e}")
         return EXIT_USAGE
     except StoreCorrupt as e:

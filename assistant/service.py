@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from assistant.progress import stage_bars
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
 from index.clause_index import ClauseIndex, Progress, RetrievalMode
 from index.models import Clause, DocumentMeta, Hit, IngestReport
+
+if TYPE_CHECKING:
+    from assistant.drafting.types import Comparison, DraftTable, Target, UnitTasks
 
 
 from assistant.mechanisms import MECHANISMS, REFUSE_BELOW, unknown_mechanisms
@@ -100,3 +103,31 @@ class Assistant:
                 rejected.append(str(e))
         report = self.ingest(stored, progress) if stored else None
         return report, rejected
+
+    # ---- drafting: side by side, tasks by unit, targets (assistant/drafting/) ----------------
+    def side_by_side(self, topic: str | None = None, clause: str | None = None,
+                     docs: Sequence[str] | None = None) -> "Comparison":
+        """对照: each document's provision on a topic (光伏装机) or on a picked clause's subject (嘉定 二（一）1),
+        or 未找到. Default documents: every plan (for a picked clause: every document of its kind)."""
+        from assistant.drafting.tools import side_by_side
+
+        return side_by_side(self, topic, clause, docs)
+
+    def unit_tasks(self, unit: str, docs: Sequence[str] | None = None, role: str | None = None) -> "UnitTasks":
+        """按单位: every task the unit leads (牵头) or supports (配合), by document and clause; 区发改委 finds 区发展改革委."""
+        from assistant.drafting.tools import unit_tasks
+
+        return unit_tasks(self, unit, docs, role)
+
+    def targets(self, docs: Sequence[str] | None = None, indicator: str | None = None, year: int | None = None,
+                sort: str = "文件") -> list["Target"]:
+        """指标: every quantified target in the chosen documents (default: every plan), annex tables included."""
+        from assistant.drafting.tools import targets
+
+        return targets(self, docs, indicator, year, sort)
+
+    def export_table(self, table: "DraftTable", fmt: str, path: str | Path) -> Path:
+        """Write a drafting table as .xlsx or .docx (citations in their own column)."""
+        from assistant.drafting.export import export
+
+        return export(table, fmt, path)

@@ -14,6 +14,7 @@ EPILOG = """示例 / examples:
   python -m eval run --lexical --json r.json --report r.md --baseline naive
   python -m eval run --dataset eval/datasets/policy_qa.jsonl --dataset 我的题库.jsonl -k 8
   python -m eval run --lexical --thresholds eval/thresholds.json   # CI 门槛：低于最小值时退出码 1
+  python -m eval drafting                                       # 起草助手：指标、按单位、对照 对照金标准的查准率/查全率
 
 格式错误的行各打印一行（文件:行号: 原因）并跳过，其余题照常评测，退出码仍为 0；
 错误也写入 JSON 的 "errors"。 Malformed lines are reported (file:line) and skipped; exit code stays 0.
@@ -52,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--thresholds", default="0.3,0.35,0.4,0.45,0.5,0.55,0.6,0.65", help="逗号分隔的阈值")
     a = _add_study_parser(sub, "ablate", "消融实验：逐一关闭每个回答机制，与完整产品并列报告（报告用 blind_test）")
     a.add_argument("--mechanism", action="append", metavar="NAME", help="只消融这些机制（可重复；默认全部）")
+
+    d = sub.add_parser("drafting", help="起草助手（对照 / 按单位 / 指标）对照金标准评测",
+                       description="起草助手三个工具在金标准表上的查准率和查全率：五个随附方案（eval/drafting/）和一个未参与"
+                                   "调试的虚构方案（tests/fixtures/drafting/）。金标准的约定见 eval/drafting/README.md。")
+    d.add_argument("--store", metavar="DIR", help="索引存储目录（默认 storage/eval/drafting/，与应用的存储分开）")
+    d.add_argument("--rebuild", action="store_true", help="先清空存储目录再导入")
+    d.add_argument("--only", choices=["shipped", "unseen", "unseen2"], help="只评测其中一组")
+    d.add_argument("--json", metavar="OUT", help="结果写入 JSON")
+    d.add_argument("--thresholds", metavar="FILE", help="门槛 JSON（如 eval/drafting/thresholds.json）；低于门槛退出码 1")
+    d.add_argument("-v", "--verbose", action="store_true", help="列出漏检和误检的行")
     return p
 
 
@@ -226,6 +237,12 @@ def cmd_study(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_drafting(args: argparse.Namespace) -> int:
+    from eval.drafting import report
+
+    return report.main(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
@@ -238,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.command in ("refusal-curve", "ablate"):
         return cmd_study(args)
+    if args.command == "drafting":
+        return cmd_drafting(args)
     return EXIT_USAGE
 
 
