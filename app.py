@@ -373,7 +373,7 @@ def drafting_tab(assistant: Assistant) -> None:
                                           + (f"（{indicator.strip()}）" if (indicator or "").strip() else "")))
 
     def outputs(key: str):
-        out = gr.HTML(js_on_load=views.COPY_JS, elem_id=f"{key}-out")
+        out = gr.HTML(js_on_load=views.static("copy.js"), elem_id=f"{key}-out")
         tsv = gr.Textbox(label="表格文本（制表符分隔，可直接粘贴到 WPS/Excel）", lines=3, max_lines=8,
                          buttons=["copy"], elem_id=f"{key}-tsv")
         with gr.Row():
