@@ -1,90 +1,160 @@
-"""政策条款问答助手 — the Gradio app: chat with citation cards, clause lookup for drafting, document library.
+"""政策条款问答助手 — the Gradio app: chat with each answer's citation cards, clause lookup for drafting,
+document library.
 
-A thin UI over `assistant.service.Assistant`: callbacks only translate between widgets and the service.
+A thin UI over `assistant.service.Assistant`: callbacks only translate between widgets and the service; HTML
+comes from assistant/chat_view.py and assistant/views.py, scripts and styles from assistant/static/.
 Run: python app.py [--host 127.0.0.1] [--port 7860] [--store DIR] [--backend extractive|openai|transformers]
 """
 from __future__ import annotations
 
 import argparse
-import html
+import base64
+import hashlib
+import os
+import shutil
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant import views
+from assistant.audit import AuditError, AuditLog, eval_candidates, log_answer, write_csv, write_jsonl
+from assistant.chat_view import cards_html, conversation_html
+from assistant.conversation import MAX_TURNS, History, Turn, UserHistories, turns_from_json
+from assistant.export import docx_name, to_docx
 from assistant.service import Assistant
 
 ALL_DOCS = "全部文件"
-EXAMPLES = [
-    "嘉定区到2025年新增光伏装机目标是多少？哪些部门负责？",
-    "青浦、普陀、松江三个区到2025年单位生产总值能耗分别下降多少？",
-    "松江区新增充电桩的目标和牵头部门是什么？",
-    "上海市环境保护条例第十八条规定了什么？",
-    "超标排放污染物的，按条例罚款多少？",
-]
-
-
-def _text(content: Any) -> str:
-    """A chat message's text as typed, whatever shape Gradio gives it (str, or a list of typed parts).
-
-    Messages are stored HTML-escaped (the chat renders Markdown with HTML), so unescape them here.
-    """
-    if isinstance(content, str):
-        return html.unescape(content)
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("content") or "")
-    if isinstance(content, (list, tuple)):
-        return "".join(_text(c) for c in content)
-    return ""
+HISTORY_KEY = "policy-qa-history"  # localStorage key of the conversations (login off)
+EXPORT_KEEP_S = 600  # audit downloads are built in a temporary folder, removed at the next export after this
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
-    backend = assistant.settings.backend
+    settings = assistant.settings
+    backend = settings.backend
+    login = bool(settings.auth_user and settings.auth_password)
+    audit = AuditLog(settings.store)
+    histories = UserHistories(settings.store)
+    # BrowserState scrambles what it stores with this; a fixed value per store keeps history across restarts.
+    browser_secret = hashlib.sha256(f"policy-qa:{Path(settings.store).resolve()}".encode()).hexdigest()[:32]
 
     def status() -> str:
         docs = assistant.documents()
-        return views.status_line(assistant.mode(), backend, len(docs), sum(n for _, n in docs))
+        return views.status_html(assistant.mode(), backend, len(docs), sum(n for _, n in docs))
 
     def titles() -> list[str]:
         return [m.title for m, _ in assistant.documents()]
 
-    def cards_for(ans) -> str:
-        clauses = [c.clause for c in ans.citations] + list(ans.related)
-        return views.citation_cards(ans, {c.clause_id: assistant.neighbours(c.clause_id) for c in clauses})
+    # ---- history: the browser's storage, or the user's file when login is on ---------------------
+    def user_of(request: gr.Request | None) -> str | None:
+        return getattr(request, "username", None) if login else None
+
+    def load_history(stored: Any, request: gr.Request | None) -> History:
+        user = user_of(request)
+        return histories.load(user) if user else History.from_json(stored)
+
+    def keep(h: History, request: gr.Request | None) -> Any:
+        """The value for the browser's storage; with login the history goes to the user's file instead."""
+        user = user_of(request)
+        if user:
+            histories.save(user, h)
+            return None
+        return h.to_json()
+
+    def render(h: History) -> tuple[str, str]:
+        turns = h.turns
+        ids = {c.clause_id for t in turns for c in t.citations + t.related}
+        return conversation_html(turns), cards_html(turns, {i: assistant.neighbours(i) for i in ids})
+
+    def history_list(h: History):
+        return gr.update(choices=h.choices(), value=h.current)
 
     # ---- chat ---------------------------------------------------------------------------
-    def respond(message: str, history: list[dict]):
+    def respond(message: str, stored: Any, request: gr.Request):
         message = (message or "").strip()
+        h = load_history(stored, request)
         if not message:
-            yield history, gr.update(), ""
+            yield gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
             return
-        prior = [{"role": m["role"], "content": _text(m["content"])} for m in history if m.get("role") in ("user", "assistant")]
-        shown = history + [{"role": "user", "content": html.escape(message, quote=False)}]
-        yield shown + [{"role": "assistant", "content": "正在检索条款…"}], gr.update(), ""
-        partial, answer = "", None
+        turns, prior = h.turns, (h.open.history_messages() if h.open else [])
+        yield conversation_html(turns, (message, None)), gr.update(), "", gr.update(), gr.update()
+        t0, partial, answer = time.perf_counter(), "", None
         for event in assistant.ask_stream(message, prior):
             if isinstance(event, str):
                 partial += event
-                yield shown + [{"role": "assistant", "content": partial + " ▌"}], gr.update(), ""
+                yield conversation_html(turns, (message, partial)), gr.update(), "", gr.update(), gr.update()
             else:
                 answer = event
-        yield shown + [{"role": "assistant", "content": views.answer_markdown(answer)}], cards_for(answer), ""
+        try:
+            answer_id = log_answer(audit, assistant, answer, user=user_of(request), via="chat",
+                                   latency_s=time.perf_counter() - t0, history=prior)
+        except AuditError as e:
+            gr.Warning(str(e))
+            answer_id = f"unlogged-{time.time_ns()}"
+        h = h.add_turn(Turn.from_answer(answer_id, answer))
+        chat, cards = render(h)
+        yield chat, cards, "", keep(h, request), history_list(h)
 
-    def retry(history: list[dict]):
-        last_user = next((i for i in range(len(history) - 1, -1, -1) if history[i].get("role") == "user"), None)
-        if last_user is None:
-            yield history, gr.update(), ""
+    def retry(stored: Any, request: gr.Request):
+        h = load_history(stored, request)
+        if not h.turns:
+            yield gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
             return
-        yield from respond(_text(history[last_user]["content"]), history[:last_user])
+        question = h.turns[-1].question
+        yield from respond(question, keep(h.drop_last_turn(), request), request)
+
+    def show(h: History, request: gr.Request):
+        chat, cards = render(h)
+        return chat, cards, keep(h, request), history_list(h)
+
+    def new_chat(stored: Any, request: gr.Request):
+        return show(load_history(stored, request).new(), request)
+
+    def open_chat(conv_id: str | None, stored: Any, request: gr.Request):
+        return show(load_history(stored, request).switch(conv_id), request)
+
+    def delete_chat(stored: Any, request: gr.Request):
+        h = load_history(stored, request)
+        return show(h.delete(h.current), request)
+
+    def clear_history(stored: Any, request: gr.Request):
+        return show(load_history(stored, request).clear(), request)
+
+    def on_load(stored: Any, request: gr.Request):
+        return show(load_history(stored, request), request)
+
+    def on_feedback(stored: Any, evt: gr.EventData, request: gr.Request):
+        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        turn_id, value = str(data.get("id") or ""), data.get("value")
+        comment = str(data.get("comment") or "").strip()[:1000]
+        h = load_history(stored, request)
+        if value not in ("up", "down") or not any(t.id == turn_id for t in h.turns):
+            return gr.update(), gr.update()
+        try:
+            audit.record_feedback(turn_id, value, comment, user=user_of(request))
+        except AuditError as e:
+            gr.Warning(str(e))
+            return gr.update(), gr.update()
+        h = h.with_feedback(turn_id, value, comment)
+        return conversation_html(h.turns), keep(h, request)
+
+    def export_docx(data: Any) -> dict:
+        """Called from the page (chat.js): the turns it shows → a .docx, base64-encoded for a download link."""
+        items = data.get("turns") if isinstance(data, dict) else None
+        turns = turns_from_json((items or [])[:MAX_TURNS])
+        if not turns:
+            return {"error": "没有可导出的回答"}
+        return {"name": docx_name(turns), "b64": base64.b64encode(to_docx(turns)).decode("ascii")}
 
     # ---- lookup -------------------------------------------------------------------------
     def on_lookup(query: str, doc: str) -> str:
         if not (query or "").strip():
             return '<div class="empty">请输入关键词、草稿句子或条款引用。</div>'
         results, exact = assistant.lookup(query.strip(), None if doc in (None, "", ALL_DOCS) else doc)
-        return views.lookup_cards(results, exact)
+        return views.lookup_rows(results, exact, query.strip())
 
     # ---- library ------------------------------------------------------------------------
     def library_outputs(message: str):
@@ -105,7 +175,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return library_outputs("\n\n".join(lines) or "没有可导入的文件。")
 
     def reindex(progress=gr.Progress()):
-        report = assistant.ingest([assistant.settings.corpus, assistant.uploads_dir] if assistant.uploads_dir.exists()
+        report = assistant.ingest([settings.corpus, assistant.uploads_dir] if assistant.uploads_dir.exists()
                                   else None, lambda stage, done, total: progress((done, max(total, 1)), desc=stage))
         lines = [f"✅ 重新索引完成：更新 {report.documents} 个文件，未变化 {report.skipped_unchanged} 个。"]
         lines += [f"❌ {Path(f.path).name}: {f.error}" for f in report.failed]
@@ -117,10 +187,37 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         meta = assistant.remove(title)
         return library_outputs(f"🗑️ 已删除《{meta.title}》。")
 
+    def audit_downloads(request: gr.Request):
+        """The audit log for the administrator (the login user; anyone on this machine when login is off)."""
+        if login and user_of(request) != settings.auth_user:
+            raise gr.Error("只有管理员可以下载审计日志。")
+        report = audit.read()
+        # beside Gradio's own cache when one is set (it copies the files there), else the system's temp folder
+        parent = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / f"policy-qa-audit-{os.getpid()}"
+        for old in parent.glob("*"):  # Gradio has copied earlier exports to its cache long since
+            if time.time() - old.stat().st_mtime > EXPORT_KEEP_S:
+                shutil.rmtree(old, ignore_errors=True)
+        parent.mkdir(exist_ok=True)
+        folder = Path(tempfile.mkdtemp(dir=parent))
+        stamp = time.strftime("%Y%m%d-%H%M")
+        csv_path, raw_path, cand_path = folder / f"审计日志-{stamp}.csv", folder / f"审计日志-{stamp}.jsonl", folder / f"差评候选-{stamp}.jsonl"
+        rows = write_csv(report.entries, csv_path)
+        with open(raw_path, "wb") as out:
+            for f in audit.files():
+                with open(f, "rb") as src:
+                    shutil.copyfileobj(src, out)
+        n = write_jsonl(eval_candidates(report.entries), cand_path)
+        note = f"共 {rows} 条回答；👎 评测候选 {n} 条。" + (f"跳过无效行 {len(report.malformed)} 行。" if report.malformed else "")
+        return [str(csv_path), str(raw_path), str(cand_path)], note
+
     # ---- API (gradio_client) ------------------------------------------------------------
-    def api_ask(question: str, history: list[dict] | None = None) -> dict:
+    def api_ask(question: str, history: list[dict] | None = None, request: gr.Request = None) -> dict:
         """Answer a question with clause citations; returns the JSON of `python -m assistant ask --json`."""
-        return assistant.ask(question, history or []).to_json()
+        t0 = time.perf_counter()
+        answer = assistant.ask(question, history or [])
+        log_answer(audit, assistant, answer, user=user_of(request), via="api", latency_s=time.perf_counter() - t0,
+                   history=history or [])
+        return answer.to_json()
 
     def api_lookup(query: str, doc: str | None = None) -> list[dict]:
         """Clauses for a reference (嘉定 二（一）1 / 第十八条) or, failing that, a ranked search with scores."""
@@ -137,32 +234,39 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return {"retrieval": assistant.mode().to_json(), "documents": docs}
 
     with gr.Blocks(title="政策条款问答助手") as demo:
-        gr.Markdown("## 政策条款问答助手\n回答只依据已导入的政策文件，每句话都标注所依据的条款 [n]；文件中没有的，直接说明未找到。")
-        status_md = gr.Markdown(status())
+        stored = gr.BrowserState(None, storage_key=HISTORY_KEY, secret=browser_secret)
+        with gr.Row(elem_id="header", equal_height=True):
+            gr.HTML('<h1 class="app-title">政策条款问答助手</h1>', js_on_load=None, scale=0, min_width=170)
+            status_box = gr.HTML(status(), js_on_load=None, elem_id="status", scale=1)
         with gr.Tabs():
             with gr.Tab("智能问答", id="chat"):
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(label="对话", height=480, buttons=["copy"], feedback_options=None,
-                                             placeholder="请输入问题，例如：嘉定区到2025年新增光伏装机目标是多少？")
-                        question = gr.Textbox(label="问题", placeholder="输入问题后按回车或点击“发送”；可以接着追问，如“那青浦区呢？”",
-                                              lines=2, max_lines=6, elem_id="question")
-                        with gr.Row():
-                            send = gr.Button("发送", variant="primary", elem_id="send")
-                            retry_btn = gr.Button("重新回答")
-                            clear = gr.Button("清空对话")
-                        gr.Examples(EXAMPLES, inputs=question, label="示例问题")
-                    with gr.Column(scale=2):
-                        gr.Markdown("#### 引用条款")
-                        cards = gr.HTML(views.citation_cards(None, {}), js_on_load=views.COPY_JS, elem_id="cards")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, elem_id="chat-main"):
+                        chat = gr.HTML(conversation_html(()), js_on_load=views.static("chat.js"),
+                                       server_functions=[export_docx], elem_id="chat")
+                        question = gr.Textbox(show_label=False, container=False, lines=1, max_lines=6, elem_id="question",
+                                              placeholder="输入问题，回车发送，Shift+回车换行；可以接着追问，如“那青浦区呢？”")
+                        with gr.Row(elem_id="chat-buttons"):
+                            send = gr.Button("发送", variant="primary", elem_id="send", min_width=80)
+                            retry_btn = gr.Button("重新回答", elem_id="retry", min_width=80)
+                            new_btn = gr.Button("新对话", elem_id="new-chat", min_width=80)
+                            export_btn = gr.Button("导出整段对话", elem_id="export-all", min_width=100)
+                    with gr.Column(scale=2, elem_id="chat-side"):
+                        with gr.Accordion("历史对话", open=False, elem_id="history"):
+                            history_dd = gr.Dropdown([], label="打开以前的对话", elem_id="history-list")
+                            with gr.Row():
+                                delete_btn = gr.Button("删除此对话", elem_id="delete-chat", size="sm", min_width=90)
+                                clear_btn = gr.Button("清空全部历史", variant="stop", elem_id="clear-history", size="sm", min_width=90)
+                        cards = gr.HTML(cards_html((), {}), js_on_load=views.static("copy.js"), elem_id="cards")
             with gr.Tab("条款查找", id="lookup"):
                 gr.Markdown("输入关键词、草稿中的句子，或条款引用（如“嘉定 二（一）1”“环境保护条例 第十八条”；选定文件后可只写“第十八条”）。"
-                            "精确引用直接定位；否则按相关度排序并显示得分。")
+                            "精确引用直接定位；否则按相关度排序，点击一行展开条款全文。")
                 with gr.Row():
                     lookup_q = gr.Textbox(label="查找", scale=4, elem_id="lookup-query")
                     lookup_doc = gr.Dropdown([ALL_DOCS] + titles(), value=ALL_DOCS, label="文件", scale=2)
                 lookup_btn = gr.Button("查找", variant="primary", elem_id="lookup-btn")
-                lookup_out = gr.HTML(js_on_load=views.COPY_JS, elem_id="lookup-results")
+                lookup_out = gr.HTML(js_on_load=views.static("copy.js"), elem_id="lookup-results")
+            drafting_tab(assistant)
             with gr.Tab("文件库", id="library"):
                 docs_table = gr.Dataframe(views.docs_rows(assistant.documents()), interactive=False, wrap=True,
                                           headers=["标题", "文号", "发文机关", "日期", "类型", "条款数", "doc_id"],
@@ -170,7 +274,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                           elem_id="docs-table")
                 with gr.Row():
                     with gr.Column():
-                        upload = gr.File(label=f"上传文件（.txt / .md / .docx / .pdf，单个不超过 {assistant.settings.max_upload_mb} MB，可多选）",
+                        upload = gr.File(label=f"上传文件（.txt / .md / .docx / .pdf，单个不超过 {settings.max_upload_mb} MB，可多选）",
                                          file_count="multiple", elem_id="upload")
                         import_btn = gr.Button("导入上传的文件", variant="primary", elem_id="import")
                     with gr.Column():
@@ -178,24 +282,173 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         remove_btn = gr.Button("删除所选文件", variant="stop")
                         reindex_btn = gr.Button("重新索引（默认文件库和已上传文件）")
                 lib_msg = gr.Markdown(elem_id="library-message")
+                with gr.Accordion("审计日志（管理员）", open=False, elem_id="audit"):
+                    gr.Markdown("每次回答都记入审计日志：时间、用户、问题、引用的条款及文件版本、是否拒答、用时和反馈。"
+                                "命令行：`python -m assistant audit --since 2026-12-01 --csv 审计.csv`。")
+                    audit_btn = gr.Button("生成下载文件（CSV、原始 JSONL、👎 评测候选）", elem_id="audit-export")
+                    audit_note = gr.Markdown(elem_id="audit-note")
+                    audit_files = gr.File(label="下载", file_count="multiple", interactive=False, elem_id="audit-files")
 
-        chat_io = dict(inputs=[question, chatbot], outputs=[chatbot, cards, question], api_visibility="private")
-        question.submit(respond, **chat_io)
-        send.click(respond, **chat_io)
-        retry_btn.click(retry, inputs=[chatbot], outputs=[chatbot, cards, question], api_visibility="private")
-        clear.click(lambda: ([], views.citation_cards(None, {})), outputs=[chatbot, cards], api_visibility="private")
-        lookup_io = dict(inputs=[lookup_q, lookup_doc], outputs=[lookup_out], api_visibility="private")
+        private = dict(api_visibility="private")
+        chat_out = [chat, cards, question, stored, history_dd]
+        question.submit(respond, inputs=[question, stored], outputs=chat_out, **private)
+        send.click(respond, inputs=[question, stored], outputs=chat_out, **private)
+        retry_btn.click(retry, inputs=[stored], outputs=chat_out, **private)
+        view_out = [chat, cards, stored, history_dd]
+        new_btn.click(new_chat, inputs=[stored], outputs=view_out, **private)
+        history_dd.input(open_chat, inputs=[history_dd, stored], outputs=view_out, **private)
+        delete_btn.click(delete_chat, inputs=[stored], outputs=view_out, **private)
+        clear_btn.click(clear_history, inputs=[stored], outputs=view_out, **private)
+        chat.feedback(on_feedback, inputs=[stored], outputs=[chat, stored], **private)
+        export_btn.click(None, js="() => window.policyQA && window.policyQA.exportAll(document.querySelector('#export-all'))")
+        lookup_io = dict(inputs=[lookup_q, lookup_doc], outputs=[lookup_out], **private)
         lookup_q.submit(on_lookup, **lookup_io)
         lookup_btn.click(on_lookup, **lookup_io)
-        lib_out = [docs_table, status_md, lib_msg, lookup_doc, remove_doc]
-        import_btn.click(import_files, inputs=[upload], outputs=lib_out, api_visibility="private")
-        reindex_btn.click(reindex, outputs=lib_out, api_visibility="private")
-        remove_btn.click(on_remove, inputs=[remove_doc], outputs=lib_out, api_visibility="private")
-        demo.load(lambda: library_outputs(""), outputs=lib_out, api_visibility="private")
+        lib_out = [docs_table, status_box, lib_msg, lookup_doc, remove_doc]
+        import_btn.click(import_files, inputs=[upload], outputs=lib_out, **private)
+        reindex_btn.click(reindex, outputs=lib_out, **private)
+        remove_btn.click(on_remove, inputs=[remove_doc], outputs=lib_out, **private)
+        audit_btn.click(audit_downloads, outputs=[audit_files, audit_note], **private)
+        demo.load(lambda: library_outputs(""), outputs=lib_out, **private)
+        demo.load(on_load, inputs=[stored], outputs=view_out, **private)
         gr.api(api_ask, api_name="ask")
         gr.api(api_lookup, api_name="lookup")
         gr.api(api_docs, api_name="docs")
     return demo
+
+
+def drafting_tab(assistant: Assistant) -> None:
+    """The 起草助手 tab — 对照, 按单位, 指标 — and its API endpoints /compare, /unit_tasks, /targets.
+
+    Handlers only translate widgets to Assistant.side_by_side / unit_tasks / targets / export_table and back;
+    every table is shown, offered as .xlsx and .docx, and as tab-separated text to copy into WPS/Excel.
+    """
+    import re
+    import tempfile
+
+    from assistant.drafting import render
+    from assistant.drafting.export import to_tsv
+    from assistant.drafting.html import table_html
+    from assistant.drafting.tools import DraftingInputError
+    from index.store.clause_index import UnknownDocument
+
+    every = "全部"
+
+    def titles() -> list[str]:
+        return [m.title for m, _ in assistant.documents()]
+
+    def years() -> list[str]:
+        return [every] + sorted({str(t.target_year) for t in assistant.targets() if t.target_year})
+
+    def shown(table):
+        folder = Path(tempfile.mkdtemp(prefix="drafting-"))
+        name = re.sub(r"[\\/:*?\"<>|\s：（）]+", "_", table.title).strip("_")[:40] or "table"
+        files = [assistant.export_table(table, fmt, folder / f"{name}.{fmt}") for fmt in ("xlsx", "docx")]
+        return (table_html(table), to_tsv(table), *(gr.update(value=str(f), interactive=True) for f in files))
+
+    def refused(e: Exception):
+        no_file = gr.update(value=None, interactive=False)
+        return f'<div class="notice">{html.escape(str(e))}</div>', "", no_file, no_file
+
+    def on_compare(topic: str, clause: str, docs: list[str] | None):
+        try:
+            r = assistant.side_by_side(topic, clause, docs or None)
+        except (DraftingInputError, UnknownDocument) as e:
+            return refused(e)
+        return shown(render.compare_table(r.rows, f"对照：{r.topic}" + (f"（{r.picked}）" if r.picked else "")))
+
+    def on_tasks(unit: str, role: str, docs: list[str] | None):
+        try:
+            r = assistant.unit_tasks(unit, docs or None, None if role == every else role)
+        except (DraftingInputError, UnknownDocument) as e:
+            return refused(e)
+        return shown(render.tasks_table(r.tasks, f"按单位：{r.unit}" + ("" if role == every else f"（{role}）")))
+
+    def on_targets(docs: list[str] | None, indicator: str, year: str, sort: str):
+        try:
+            rows = assistant.targets(docs or None, indicator, None if year in (None, "", every) else int(year), sort)
+        except (DraftingInputError, UnknownDocument, ValueError) as e:
+            return refused(e)
+        return shown(render.targets_table(rows, "指标" + ("" if year in (None, "", every) else f"：{year}年")
+                                          + (f"（{indicator.strip()}）" if (indicator or "").strip() else "")))
+
+    def outputs(key: str):
+        out = gr.HTML(js_on_load=views.static("copy.js"), elem_id=f"{key}-out")
+        tsv = gr.Textbox(label="表格文本（制表符分隔，可直接粘贴到 WPS/Excel）", lines=3, max_lines=8,
+                         buttons=["copy"], elem_id=f"{key}-tsv")
+        with gr.Row():
+            xlsx = gr.DownloadButton("导出 Excel（.xlsx）", interactive=False, elem_id=f"{key}-xlsx")
+            docx = gr.DownloadButton("导出 Word（.docx）", interactive=False, elem_id=f"{key}-docx")
+        return [out, tsv, xlsx, docx]
+
+    def doc_picker(key: str):
+        return gr.Dropdown(titles(), value=[], multiselect=True, label="文件（不选＝全部方案）", elem_id=f"{key}-docs")
+
+    with gr.Tab("起草助手", id="drafting") as tab:
+        with gr.Tabs():
+            with gr.Tab("对照", id="compare"):
+                gr.Markdown("一个主题在各文件中的规定，每个文件一行：条款原文、数字与年份、责任单位、规范引用；没有的写“未找到”。"
+                            "也可以填一个条款引用（如“嘉定 二（一）1”），以它为准对照同类文件。")
+                with gr.Row():
+                    topic = gr.Textbox(label="主题", placeholder="如：光伏装机、新能源汽车、单位生产总值能耗", elem_id="cmp-topic")
+                    clause = gr.Textbox(label="或条款引用", placeholder="如：嘉定 二（一）1", elem_id="cmp-clause")
+                cmp_docs = doc_picker("cmp")
+                cmp_btn = gr.Button("对照", variant="primary", elem_id="cmp-btn")
+                cmp_out = outputs("cmp")
+            with gr.Tab("按单位", id="unit"):
+                gr.Markdown("一个单位牵头或配合的全部任务，按文件和条款列出时限、角色和引用。简称也可以（区发改委＝区发展改革委）。"
+                            "角色依据条款末尾的责任单位：写明“牵头/配合”的照写；否则排在第一位的单位为牵头，其余为配合。")
+                with gr.Row():
+                    unit = gr.Textbox(label="单位", placeholder="如：区发展改革委、区发改委、市生态环境局", elem_id="unit-name")
+                    role = gr.Radio([every, "牵头", "配合"], value=every, label="角色", elem_id="unit-role")
+                unit_docs = doc_picker("unit")
+                unit_btn = gr.Button("查找任务", variant="primary", elem_id="unit-btn")
+                unit_out = outputs("unit")
+            with gr.Tab("指标", id="targets"):
+                gr.Markdown("所选文件中的全部量化目标（含附件指标表）：指标、目标值与单位、比较方式、基准年、目标年、条款引用、责任单位。")
+                tgt_docs = doc_picker("tgt")
+                with gr.Row():
+                    indicator = gr.Textbox(label="指标含", placeholder="如：光伏、充电桩（可留空）", elem_id="tgt-indicator")
+                    year = gr.Dropdown(years(), value=every, label="目标年", elem_id="tgt-year")
+                    sort = gr.Radio(["文件", "指标", "年份"], value="文件", label="排序", elem_id="tgt-sort")
+                tgt_btn = gr.Button("列出指标", variant="primary", elem_id="tgt-btn")
+                tgt_out = outputs("tgt")
+
+        io = dict(api_visibility="private")
+        for trigger in (cmp_btn.click, topic.submit, clause.submit):
+            trigger(on_compare, inputs=[topic, clause, cmp_docs], outputs=cmp_out, **io)
+        for trigger in (unit_btn.click, unit.submit):
+            trigger(on_tasks, inputs=[unit, role, unit_docs], outputs=unit_out, **io)
+        for trigger in (tgt_btn.click, indicator.submit):
+            trigger(on_targets, inputs=[tgt_docs, indicator, year, sort], outputs=tgt_out, **io)
+        tab.select(lambda: [gr.update(choices=titles())] * 3 + [gr.update(choices=years())],
+                   outputs=[cmp_docs, unit_docs, tgt_docs, year], **io)
+
+        def api_compare(topic: str = "", clause: str = "", docs: list[str] | None = None) -> dict:
+            """对照: each document's provision on a topic or a picked clause; the JSON of `python -m assistant compare --json`."""
+            try:
+                return assistant.side_by_side(topic or None, clause or None, docs or None).to_json()
+            except (DraftingInputError, UnknownDocument) as e:
+                raise gr.Error(str(e)) from e
+
+        def api_unit_tasks(unit: str, role: str = "", docs: list[str] | None = None) -> dict:
+            """按单位: every task a unit leads (牵头) or supports (配合); the JSON of `python -m assistant tasks --json`."""
+            try:
+                return assistant.unit_tasks(unit, docs or None, role or None).to_json()
+            except (DraftingInputError, UnknownDocument) as e:
+                raise gr.Error(str(e)) from e
+
+        def api_targets(docs: list[str] | None = None, indicator: str = "", year: int | None = None,
+                        sort: str = "文件") -> list[dict]:
+            """指标: every quantified target; the JSON of `python -m assistant targets --json`."""
+            try:
+                return [t.to_json() for t in assistant.targets(docs or None, indicator or None, year or None, sort)]
+            except (DraftingInputError, UnknownDocument) as e:
+                raise gr.Error(str(e)) from e
+
+        gr.api(api_compare, api_name="compare")
+        gr.api(api_unit_tasks, api_name="unit_tasks")
+        gr.api(api_targets, api_name="targets")
 
 
 def _args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -208,36 +461,45 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _first_start(assistant: Assistant) -> None:
+    """An empty store gets the shipped corpus: bars on a terminal, just the outcome in a log."""
+    if assistant.documents():
+        return
+    print(f"首次启动：正在从 {assistant.settings.corpus} 建立索引…", flush=True)
+    from assistant.progress import stage_bars
+
+    report = assistant.ensure_corpus(stage_bars() if sys.stderr.isatty() else None)
+    if report:
+        print(f"已导入 {report.documents} 个文件、{report.clauses} 条条款。", flush=True)
+        for f in report.failed:
+            print(f"失败：{f.path}: {f.error}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _args(argv)
     assistant = Assistant(host=args.host, port=args.port, store=args.store, backend=args.backend,
                           retrieval="lexical" if args.lexical else None)
     s = assistant.settings
     mode = assistant.mode()
-    print(f"检索模式：{mode.label}" + (f"（{mode.reason}）" if mode.reason and not mode.dense else ""), flush=True)
-    if not assistant.documents():
-        print(f"首次启动：正在从 {s.corpus} 建立索引…", flush=True)
-        from tqdm import tqdm
+    print(f"检索模式：{mode.label}", flush=True)
+    _first_start(assistant)
+    if mode.reason and not mode.dense and s.retrieval != "lexical":
+        from assistant.notices import first_time
 
-        bar = tqdm(total=0, file=sys.stdout)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.set_description(stage)
-            bar.total, bar.n = total, done
-            bar.refresh()
-
-        report = assistant.ensure_corpus(progress)
-        bar.close()
-        if report:
-            print(f"已导入 {report.documents} 个文件、{report.clauses} 条条款。", flush=True)
+        if first_time(s.store, mode.reason):  # once per store; the status line's 详情 repeats it
+            print(f"提示：{mode.reason}", flush=True)
     auth = None
     if s.auth_user and s.auth_password:
         auth = (s.auth_user, s.auth_password.get_secret_value())
     app = build_app(assistant)
     app.queue(default_concurrency_limit=8).launch(
-        server_name=s.host, server_port=s.port, share=False, auth=auth, show_error=False,
-        max_file_size=f"{s.max_upload_mb}mb", css=views.CSS, theme=gr.themes.Soft(),
+        server_name=s.host, server_port=s.port, share=False, auth=auth, show_error=False, quiet=True,
+        max_file_size=f"{s.max_upload_mb}mb", css=views.static("app.css"), theme=gr.themes.Soft(),
+        prevent_thread_lock=True,
     )
+    print(f"已启动：{app.local_url.rstrip('/')}（仅本机可访问，按 Ctrl+C 退出）" if s.host in ("127.0.0.1", "localhost")
+          else f"已启动：{app.local_url.rstrip('/')}", flush=True)
+    app.block_thread()
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ import threading
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from assistant.condense import Condensed
-from assistant.extractive import Context
 from assistant.prompts import answer_prompt, condense_prompt
 from assistant.text import MARKER_RE
 from assistant.types import Draft
 
 if TYPE_CHECKING:
+    from assistant.retrieve import Candidates
     from assistant.service import Assistant
     from assistant.settings import Settings
 
@@ -131,7 +131,7 @@ def get_backend(name: str, settings: "Settings") -> LLMBackend:
         return _cache[key]
 
 
-def run_llm(assistant: "Assistant", backend: str, question: str, ctx: Context) -> Iterator[str | Draft]:
+def run_llm(assistant: "Assistant", backend: str, question: str, ctx: "Candidates") -> Iterator[str | Draft]:
     """Stream the model's answer; finally a Draft (empty text and a notice on any fault)."""
     try:
         llm = get_backend(backend, assistant.settings)

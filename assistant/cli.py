@@ -1,6 +1,7 @@
-"""Command line: python -m assistant {ingest,docs,clauses,search,remove} ...
+"""Command line: python -m assistant {ingest,docs,clauses,search,remove,ask,chat,audit,compare,tasks,targets} ...
 
-Only translates arguments and output; all work is done by the Assistant service.
+Only translates arguments and output; all work is done by the Assistant service. Imports stay inside the
+commands, so `docs` and `--help` start without the answer path or the models.
 """
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ EPILOG = """示例 / examples:
   python -m assistant ask "嘉定区到2025年新增光伏装机目标是多少？哪些部门负责？"
   python -m assistant ask "那青浦区呢？" --history history.json --json
   python -m assistant chat --backend openai        # 需设置 ASSISTANT_LLM_BASE_URL / _MODEL / _API_KEY
+  python -m assistant audit --since 2026-12-01     # 审计日志：每次回答的问题、引用条款、反馈
+  python -m assistant audit --csv audit.csv --candidates 差评候选.jsonl
+  python -m assistant compare 光伏装机                # 起草助手·对照：各方案的相关规定，没有的写“未找到”
+  python -m assistant compare --clause "嘉定 二（一）1" --export 对照.docx
+  python -m assistant tasks 区发改委 --role 牵头 --export 发改委任务.xlsx
+  python -m assistant targets --year 2025 --sort 指标 --tsv > 指标.tsv   # 粘贴到 WPS/Excel
 """
 
 
@@ -65,6 +72,37 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
 
     sub.add_parser("chat", parents=[common, answer], help="在终端中多轮问答（输入 /exit 退出，/clear 清空历史）")
+
+    s = sub.add_parser("audit", help="查看审计日志（每次回答的问题、引用条款及文件版本、是否拒答、用时、反馈）")
+    s.add_argument("--store", help="索引存储目录（默认 storage/，或环境变量 ASSISTANT_STORE）")
+    s.add_argument("--since", metavar="DATE", help="只看该时间之后的回答，如 2026-12-01 或 2026-12-01T09:30")
+    s.add_argument("--csv", metavar="FILE", help="导出为 CSV（UTF-8，Excel/WPS 可直接打开）")
+    s.add_argument("--candidates", metavar="FILE", help="把标记 👎 的回答导出为评测集格式（JSON Lines）的候选问题")
+    s.add_argument("--json", action="store_true", help="每行输出一条 JSON 记录")
+
+    table = argparse.ArgumentParser(add_help=False)
+    table.add_argument("--doc", action="append", metavar="DOC",
+                       help="只看这些文件（doc_id、标题或标题中的词如“青浦”；可重复；默认全部方案）")
+    out = table.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="输出 JSON")
+    out.add_argument("--tsv", action="store_true", help="输出制表符分隔的表格（可直接粘贴到 WPS/Excel）")
+    table.add_argument("--export", metavar="FILE", help="导出为 .xlsx 或 .docx（按扩展名）")
+
+    s = sub.add_parser("compare", parents=[common, table], help="起草助手·对照：一个主题在各文件中的规定",
+                       description="对照：每个文件一行，列出相关条款原文、数字与年份、责任单位和规范引用；没有的写“未找到”。")
+    s.add_argument("topic", nargs="?", metavar="TOPIC", help="主题，如 光伏装机、新能源汽车、单位生产总值能耗")
+    s.add_argument("--clause", metavar="REF", help="以一个条款为准对照，如 “嘉定 二（一）1”（默认文件：同类文件）")
+
+    s = sub.add_parser("tasks", parents=[common, table], help="起草助手·按单位：一个单位牵头或配合的全部任务",
+                       description="按单位：单位牵头或配合的全部任务，按文件和条款列出时限、角色和引用；简称（区发改委）也可以。")
+    s.add_argument("unit", metavar="UNIT", help="单位，如 区发展改革委、区发改委、市生态环境局")
+    s.add_argument("--role", choices=["牵头", "配合"], help="只看牵头或只看配合的任务")
+
+    s = sub.add_parser("targets", parents=[common, table], help="起草助手·指标：全部量化目标（含附件指标表）",
+                       description="指标：所选文件中的全部量化目标：指标、目标值与单位、基准年、目标年、比较方式、文件、条款引用、责任单位。")
+    s.add_argument("--indicator", metavar="WORDS", help="只看指标或原文含这些词的（空格分隔，全部要有）")
+    s.add_argument("--year", type=int, metavar="YEAR", help="只看这一目标年，如 2025")
+    s.add_argument("--sort", choices=["文件", "指标", "年份"], default="文件", help="排序（默认按文件顺序）")
     return p
 
 
@@ -79,11 +117,20 @@ def _assistant(args: argparse.Namespace):
 
 
 def _announce_mode(assistant) -> None:
+    """Why dense retrieval is off, once per store: a missing model is news the first time, noise after."""
     if assistant.settings.retrieval == "lexical":
         return  # asked for; nothing to explain
     mode = assistant.mode()
     if not mode.dense and mode.reason:
-        _say(f"提示：{mode.label}。{mode.reason}")
+        from assistant.notices import first_time
+
+        if first_time(assistant.settings.store, mode.reason):
+            _say(f"提示：{mode.label}。{mode.reason}（此提示每个索引目录只显示一次；`python -m assistant docs` 可查看当前检索模式）")
+
+
+def _short_reason(reason: str | None) -> str:
+    """The first sentence of a mode's reason: what is wrong, without the how-to-fix."""
+    return (reason or "").split("。")[0]
 
 
 def _progress():
@@ -94,8 +141,8 @@ def _progress():
 
 
 def cmd_ingest(args, assistant) -> int:
-    _announce_mode(assistant)
     report = assistant.ingest(args.paths or None, None if args.json else _progress())
+    _announce_mode(assistant)  # after: a new store exists now and remembers that it was told
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -116,7 +163,8 @@ def cmd_docs(args, assistant) -> int:
     if args.json:
         print(json.dumps({"retrieval": mode.to_json(), "documents": rows}, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"检索模式：{mode.label}" + (f"（{mode.reason}）" if mode.reason else ""))
+    _announce_mode(assistant)
+    print(f"检索模式：{mode.label}" + (f"（{_short_reason(mode.reason)}）" if mode.reason and not mode.dense else ""))
     if not rows:
         print("索引为空：运行 `python -m assistant ingest` 导入 data/policies/ 下的文件。")
     for r in rows:
@@ -148,8 +196,8 @@ def _first_use(args, assistant) -> None:
 
 
 def cmd_search(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
+    _announce_mode(assistant)
     hits = assistant.search(args.query, args.k, args.doc)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
@@ -195,14 +243,34 @@ def _load_history(path: str | None) -> list[dict]:
     return data
 
 
-class HistoryError(ValueError):
+class UsageError(ValueError):
+    """A bad argument value; str(e) is one Chinese line. Exit code 2."""
+
+
+class HistoryError(UsageError):
     pass
 
 
+def _ask_logged(assistant, question: str, history: list[dict], backend: str | None, k: int | None):
+    """Ask, and append the answer to the store's audit log (a log that can't be written is one warning line)."""
+    import time
+
+    from assistant.audit import AuditError, AuditLog, log_answer
+
+    t0 = time.perf_counter()
+    ans = assistant.ask(question, history, backend=backend, k=k)
+    try:
+        log_answer(AuditLog(assistant.settings.store), assistant, ans, user=None, via="cli",
+                   latency_s=time.perf_counter() - t0, history=history)
+    except AuditError as e:
+        _say(f"警告：{e}")
+    return ans
+
+
 def cmd_ask(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
-    ans = assistant.ask(args.question, _load_history(args.history), backend=args.backend, k=args.k)
+    _announce_mode(assistant)
+    ans = _ask_logged(assistant, args.question, _load_history(args.history), args.backend, args.k)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -211,8 +279,8 @@ def cmd_ask(args, assistant) -> int:
 
 
 def cmd_chat(args, assistant) -> int:
-    _announce_mode(assistant)
     _first_use(args, assistant)
+    _announce_mode(assistant)
     backend = args.backend or assistant.settings.backend
     print(f"政策条款问答（{assistant.mode().label}，回答方式：{backend}）。输入问题回车；/clear 清空对话，/exit 退出。")
     history: list[dict] = []
@@ -230,14 +298,114 @@ def cmd_chat(args, assistant) -> int:
             history = []
             print("已清空对话。")
             continue
-        ans = assistant.ask(q, history, backend=backend, k=args.k)
+        ans = _ask_logged(assistant, q, history, backend, args.k)
         if ans.standalone_question != q:
             print(f"（理解为：{ans.standalone_question}）")
         _print_answer(ans)
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.answer}]
 
 
-COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
+def cmd_audit(args) -> int:
+    """Lists the answers in the audit log; --csv and --candidates write files instead of the listing."""
+    from assistant.audit import AuditLog, eval_candidates, parse_since, write_csv, write_jsonl
+    from assistant.settings import load_settings
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as e:
+        raise UsageError(str(e)) from e
+    log = AuditLog(load_settings(store=args.store).store)
+    try:
+        report = log.read(since)
+    except OSError as e:
+        _say(f"错误：无法读取审计日志 {log.dir}（{e.strerror or e}）")
+        return EXIT_FAILED
+    for where in report.malformed[:5]:
+        _say(f"警告：审计日志 {where} 不是有效记录，已跳过")
+    if len(report.malformed) > 5:
+        _say(f"警告：另有 {len(report.malformed) - 5} 行无效记录已跳过")
+    entries = report.entries
+    if args.csv or args.candidates:
+        if args.csv:
+            n = write_csv(entries, args.csv)
+            print(f"已导出 {n} 条回答到 {args.csv}")
+        if args.candidates:
+            n = write_jsonl(eval_candidates(entries), args.candidates)
+            print(f"已导出 {n} 条 👎 反馈为评测候选问题到 {args.candidates}（evidence 和 answer_facts 待人工补充）")
+        return EXIT_OK
+    if args.json:
+        for e in entries:
+            print(json.dumps(dict(e.answer.to_json(), feedback=e.feedback.to_json() if e.feedback else None),
+                             ensure_ascii=False))
+        return EXIT_OK
+    if not entries:
+        print(f"审计日志中没有{'该时间之后的' if since else ''}回答（{log.dir}）。")
+    for e in entries:
+        a = e.answer
+        mark = {"up": " 👍", "down": " 👎"}.get(e.feedback.value, "") if e.feedback else ""
+        comment = f"（{e.feedback.comment}）" if e.feedback and e.feedback.comment else ""
+        who = f" {a.user}" if a.user else ""
+        print(f"{a.time[:19].replace('T', ' ')}{who} [{a.via}] {a.question}"
+              f"{'  【拒答】' if a.refused else ''}  {a.latency_ms} ms{mark}{comment}")
+        for c in a.citations:
+            print(f"    [{c.n}] {c.citation}  {c.clause_id}@{(c.doc_version or '?')[:12]}")
+    print(f"共 {len(entries)} 条回答，其中 👍 {sum(1 for e in entries if e.feedback and e.feedback.value == 'up')} 条、"
+          f"👎 {sum(1 for e in entries if e.feedback and e.feedback.value == 'down')} 条。")
+    return EXIT_OK
+
+
+def _emit_table(args, assistant, table, data) -> int:
+    """Print a drafting table as JSON, TSV or readable lines, and export it when asked."""
+    from assistant.drafting.export import to_tsv
+
+    if args.export:
+        from pathlib import Path
+
+        fmt = Path(args.export).suffix.lower().lstrip(".")
+        path = assistant.export_table(table, fmt, args.export)
+        _say(f"已导出 {path}（{len(table.rows)} 行）")
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.tsv:
+        sys.stdout.write(to_tsv(table))
+    elif not args.export:
+        for note in table.notes:
+            print(note)
+        if not table.rows:
+            print("没有找到符合条件的行。")
+        for row in table.rows:
+            print("  ".join(f"{c}：{v}" for c, v in zip(table.columns, row) if v and c not in ("原文",)).replace("\n", "；"))
+    return EXIT_OK
+
+
+def cmd_compare(args, assistant) -> int:
+    from assistant.drafting.render import compare_table
+
+    _first_use(args, assistant)
+    result = assistant.side_by_side(args.topic, args.clause, args.doc)
+    title = f"对照：{result.topic}" + (f"（{result.picked}）" if result.picked else "")
+    return _emit_table(args, assistant, compare_table(result.rows, title), result.to_json())
+
+
+def cmd_tasks(args, assistant) -> int:
+    from assistant.drafting.render import tasks_table
+
+    _first_use(args, assistant)
+    result = assistant.unit_tasks(args.unit, args.doc, args.role)
+    title = f"按单位：{result.unit}" + (f"（{args.role}）" if args.role else "")
+    return _emit_table(args, assistant, tasks_table(result.tasks, title), result.to_json())
+
+
+def cmd_targets(args, assistant) -> int:
+    from assistant.drafting.render import targets_table
+
+    _first_use(args, assistant)
+    rows = assistant.targets(args.doc, args.indicator, args.year, args.sort)
+    title = "指标" + (f"：{args.year}年" if args.year else "") + (f"（{args.indicator}）" if args.indicator else "")
+    return _emit_table(args, assistant, targets_table(rows, title), [t.to_json() for t in rows])
+
+
+COMMANDS = {"compare": cmd_compare, "tasks": cmd_tasks, "targets": cmd_targets, "ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -245,13 +413,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from index.store.clause_index import StoreCorrupt, UnknownDocument
     from pydantic import ValidationError
 
+    from assistant.drafting.export import ExportError
+    from assistant.drafting.tools import DraftingInputError
+
     try:
+        if args.command == "audit":  # reads the log only: no index, no models
+            return cmd_audit(args)
         assistant = _assistant(args)
         return COMMANDS[args.command](args, assistant)
     except UnknownDocument as e:
         _say(f"错误：{e}")
         return EXIT_USAGE
-    except HistoryError as e:
+    except (UsageError, HistoryError, DraftingInputError, ExportError) as e:
         _say(f"错误：{e}")
         return EXIT_USAGE
     except StoreCorrupt as e:

@@ -32,7 +32,7 @@ def check_sentence(sentence: str, context: dict[int, Clause]) -> Sentence:
     valid = tuple(n for n in cited if n in context)
     if not valid:
         return Sentence(sentence, valid, False, "没有引用条款")
-    source = "\n".join(context[n].header() + "\n" + context[n].text for n in valid)
+    source = "\n".join(context[n].citation + "\n" + context[n].header() + "\n" + context[n].text for n in valid)
     plain = strip_markers(sentence)
     missing = stated_numbers(plain) - numbers(source)
     if missing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from functools import lru_cache
 from typing import Callable
 
 from assistant.text import is_dictionary_word, words
@@ -12,13 +13,15 @@ from index.places import NOT_PLACE
 from index.synonyms import known_phrases, synonyms
 
 # Intent cues. A question may carry several (目标是多少？哪些部门负责？).
-_DEPT = re.compile(r"部门|单位|谁|牵头|负责|主管|责任|哪家|职责|归哪")
+# Asks who: a question word before 部门/单位… (没资质的单位 / 用人单位 name a party, they don't ask who).
+_DEPT = re.compile(r"(?:哪个|哪些|什么|哪一?级|哪家|哪几个|哪类|哪一个)(?:部门|单位|机关|机构|政府|主管)|谁|牵头|主管部门|责任单位|责任部门|"
+                   r"负责部门|负责单位|由[^，。？]{0,6}负责|归哪|职责|找哪|向哪")
 _NUMBER = re.compile(r"多少|几[个座家项辆台条万千百%]?|比例|比重|百分之|多大|多高|多长|多久|上限|下限|数量|规模|面积|容量|金额")
-_MONEY = re.compile(r"多少钱|罚款|罚多少|罚金|补贴|补助|奖励多少|资金多少|每[千平个座户]|怎么罚|如何罚|如何处罚|怎么处罚|怎样处罚|怎么处理|如何处理|怎么罚款"
+_MONEY = re.compile(r"多少钱|多少[\u4e00-\u9fff]{0,4}(?:费|津贴|补贴|奖金|奖励|补助)|罚款|罚多少|罚金|补贴|补助|奖励多少|资金多少|每[千平个座户]|怎么罚|如何罚|如何处罚|怎么处罚|怎样处罚|怎么处理|如何处理|怎么罚款"
                     r"|(?:什么|哪些|何种|怎样的)(?:处罚|罚则|法律责任)|受到.{0,8}处罚|处罚(?:是什么|有哪些|标准)|罚则|法律责任")
 # 多少万吨 / 几个 / 多少平方米: the measure the answer must be stated in.
 # (Classifiers such as 个/座/辆 are interchangeable in documents, so only units of measure count.)
-_ASKED_MEASURE = re.compile(r"(?:多少|几)(万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元)")
+_ASKED_MEASURE = re.compile(r"(?:多少|几)个?(工作日|万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元|年|小时|分钟|个月|倍|米|张|人|名)")
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
 COMPARE_CUE = _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
@@ -43,7 +46,9 @@ QUESTION_WORDS = frozenset(
     "本市 全市 全区 本区 各区 区 市 年 到 期间 时期 之前 以前 以后 现在 目前 今后 未来 如果 但 没 没有 又 怎么样 具体 主要 重点 是什么 "
     "两个 几个 哪几个 哪几 各是 各为 分别是 一样 相同 有区别 区别 变化 开始 规划 打算 准备 想 得 可以 能不能 会不会 被 "
     "谁来 来 去 过 上 下 里 中 内 后 前 时 时候 方面 几类 哪类 哪种 哪方面 多长时间 多少时间 多久 多长 多大 多远 多高 几天 几年 "
-    "现行 版本 现行版本 最新 最新版 新版 旧版 全文 原文".split()
+    "哪些地方 什么地方 哪里 哪儿 哪些方面 什么方面 干什么 做什么 怎么做 该怎么 怎么办 能不能 可不可以 是不是 有没有 "
+    "他 她 它 他们 她们 它们 我 我们 你 你们 咱们 自己 别人 人家 "
+    "现行 版本 现行版本 最新 最新版 新版 旧版 全文 原文 依据 哪一条 哪条 第几条 第几款 出自 哪个条款 条款 哪项 法律依据 什么依据".split()
 )
 
 
@@ -80,6 +85,28 @@ class QuestionInfo:
         return tuple(ps) or (self.text,)
 
 
+# jieba part-of-speech classes that carry no topic: pronouns, adverbs, prepositions, conjunctions, particles,
+# numerals and measure words, locatives, time words, idioms of speech (干什么).
+_FUNCTION_POS = frozenset("rdpcuyeomqftlz")
+_KEEP_POS = frozenset({"nz", "ns", "nt", "nr", "nrt", "vn", "an"})
+
+
+@lru_cache(maxsize=2048)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((w.word, w.flag) for w in pseg.cut(text))
+
+
+def part_of_speech(text: str) -> dict[str, str]:
+    """word → jieba's part-of-speech flag, for the words of `text`."""
+    return dict(_pos(text))
+
+
 def term_weight(term: str, rarity: Callable[[str], float] | None) -> float:
     """A focus term's weight: its length (to 4 characters), scaled by how few clauses use it."""
     base = float(min(len(term), 4))
@@ -108,10 +135,13 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
     terms = []
     phrases, stripped = known_phrases(stripped)
     phrases = [p for p in phrases if not all(w in QUESTION_WORDS for w in words(p))]  # 牵头部门 asks, it is no topic
+    pos = part_of_speech(stripped)
     for w in phrases + _merged(words(stripped), in_corpus):
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
         if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
             continue
+        if w not in phrases and pos.get(w, "n")[:1] in _FUNCTION_POS and pos.get(w) not in _KEEP_POS:
+            continue  # 干什么 / 明明 / 随手 / 哪一条: how the question is asked, not what it is about
         if len(w) == 2 and (w[0] in _FUNCTION_CHARS or w[1] in _FUNCTION_CHARS) and not (
                 is_dictionary_word(w) and (in_corpus is None or in_corpus(w))):
             continue  # segmentation debris such as 内要 / 这是 / 方没 (but 氢能 / 节能 / 各区 are words documents use)
@@ -172,6 +202,9 @@ def _merged(ws: tuple[str, ...], in_corpus: Callable[[str], bool] | None) -> lis
         if (out and len(w) == 1 and w not in _FUNCTION_CHARS and w not in _PARTICLES and len(out[-1]) >= 2
                 and (synonyms(out[-1] + w) or (is_dictionary_word(out[-1] + w) and in_corpus and in_corpus(out[-1] + w)))):
             out[-1] += w
+        elif (out and len(w) == 1 and len(out[-1]) == 1 and in_corpus and in_corpus(out[-1] + w)
+              and out[-1] not in _FUNCTION_CHARS and w not in _FUNCTION_CHARS and w not in _PARTICLES):
+            out[-1] += w  # 岸 + 电: two single characters the documents write as one word (岸电)
         else:
             out.append(w)
     return out

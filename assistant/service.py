@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from assistant.progress import stage_bars
 from assistant.settings import Settings, load_settings
@@ -10,8 +10,15 @@ from assistant.types import Answer
 from index.store.clause_index import ClauseIndex, Progress, RetrievalMode
 from index.models import Clause, DocumentMeta, Hit, IngestReport
 
+if TYPE_CHECKING:
+    from assistant.drafting.types import Comparison, DraftTable, Target, UnitTasks
 
-__all__ = ["Assistant", "stage_bars"]  # stage_bars: the ingest progress callback the CLI and eval pass
+
+from assistant.mechanisms import MECHANISMS, REFUSE_BELOW, unknown_mechanisms
+
+# stage_bars: the ingest progress callback the CLI and eval pass; MECHANISMS / REFUSE_BELOW / unknown_mechanisms:
+# the answer path's switches and refusal threshold, for ablations and calibration
+__all__ = ["Assistant", "stage_bars", "MECHANISMS", "REFUSE_BELOW", "unknown_mechanisms"]
 
 
 class Assistant:
@@ -50,7 +57,10 @@ class Assistant:
 
     # ---- retrieval ----------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, doc: str | Sequence[str] | None = None) -> list[Hit]:
-        return self.index.search(query, k or self.settings.top_k, doc)
+        """Clauses ranked for a question or keywords, as the answer path ranks its evidence."""
+        from assistant.answering import search
+
+        return search(self, query, k or self.settings.top_k, doc)
 
     # ---- answering ----------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[dict] | None = None, backend: str | None = None,
@@ -94,3 +104,31 @@ class Assistant:
                 rejected.append(str(e))
         report = self.ingest(stored, progress) if stored else None
         return report, rejected
+
+    # ---- drafting: side by side, tasks by unit, targets (assistant/drafting/) ----------------
+    def side_by_side(self, topic: str | None = None, clause: str | None = None,
+                     docs: Sequence[str] | None = None) -> "Comparison":
+        """对照: each document's provision on a topic (光伏装机) or on a picked clause's subject (嘉定 二（一）1),
+        or 未找到. Default documents: every plan (for a picked clause: every document of its kind)."""
+        from assistant.drafting.tools import side_by_side
+
+        return side_by_side(self, topic, clause, docs)
+
+    def unit_tasks(self, unit: str, docs: Sequence[str] | None = None, role: str | None = None) -> "UnitTasks":
+        """按单位: every task the unit leads (牵头) or supports (配合), by document and clause; 区发改委 finds 区发展改革委."""
+        from assistant.drafting.tools import unit_tasks
+
+        return unit_tasks(self, unit, docs, role)
+
+    def targets(self, docs: Sequence[str] | None = None, indicator: str | None = None, year: int | None = None,
+                sort: str = "文件") -> list["Target"]:
+        """指标: every quantified target in the chosen documents (default: every plan), annex tables included."""
+        from assistant.drafting.tools import targets
+
+        return targets(self, docs, indicator, year, sort)
+
+    def export_table(self, table: "DraftTable", fmt: str, path: str | Path) -> Path:
+        """Write a drafting table as .xlsx or .docx (citations in their own column)."""
+        from assistant.drafting.export import export
+
+        return export(table, fmt, path)

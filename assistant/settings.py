@@ -31,6 +31,12 @@ class Settings(BaseSettings):
                                    "不设则用存储目录下的本地 Chroma")
     embed_device: str = Field("cpu", description="嵌入与重排模型的设备：cpu、cuda、cuda:0 …")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="计算向量的批大小（GPU 上可设 128–256）")
+    disabled: tuple[str, ...] = Field(
+        (), description="关闭的回答机制（消融实验用），见 assistant/mechanisms.py；如 expansion,evidence_refusal"
+    )
+    refusal_threshold: float | None = Field(
+        None, ge=0, le=1, description="拒答阈值：最佳条款对问题内容的覆盖度低于此值时拒答（默认为在 blind dev 上校准的值）"
+    )
     max_chunk_chars: int = Field(420, ge=100, le=4000, description="超过嵌入窗口的条款按句切分的长度上限（字）")
 
     backend: Literal["extractive", "openai", "transformers"] = Field("extractive", description="回答后端")

@@ -76,9 +76,14 @@ def numbers(text: str, *, lenient: bool = True) -> set[float]:
     return out
 
 
+# The product's own note on a list it quotes (（共9项，以上列出前5项…）): counts of the cited items, which
+# the composer computed from the clauses; they claim nothing the clause text must state.
+COUNT_NOTE = re.compile(r"（共[\d零一二两三四五六七八九十百]+项[^（）]*）")
+
+
 def stated_numbers(sentence: str) -> set[float]:
-    """Numbers a sentence claims (its [n] markers removed); each must occur in the cited text."""
-    return numbers(MARKER_RE.sub("", sentence), lenient=False)
+    """Numbers a sentence claims (its [n] markers and list-count notes removed); each must occur in the cited text."""
+    return numbers(COUNT_NOTE.sub("", MARKER_RE.sub("", sentence)), lenient=False)
 
 
 def bigrams(text: str) -> set[str]:

@@ -43,6 +43,7 @@ class Answer:
     backend: str
     notice: str | None = None
     related: tuple[Clause, ...] = field(default=())  # 可能相关 when refused
+    support: float | None = None  # how well the best clause covers the question (the refusal decision's input)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class Answer:
             "backend": self.backend,
             "notice": self.notice,
             "related": [c.to_json() for c in self.related],
+            "support": self.support,
         }
 
 

@@ -108,6 +108,14 @@ class NaiveIndex:
     def mentions(self, text: str) -> list[tuple[str, list[str]]]:
         return self._real.mentions(text)
 
+    def vocabulary(self) -> frozenset[str]:
+        if getattr(self, "_vocab", None) is None:
+            self._vocab = self._bm25.words()
+        return self._vocab
+
+    def resolve_doc(self, doc: str):
+        return self._real.resolve_doc(doc)
+
     def corpus_has(self, term: str) -> bool:
         return self._real.corpus_has(term)
 

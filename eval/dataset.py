@@ -7,12 +7,16 @@ per line with exactly these fields:
 - ``question``: the question, in Chinese
 - ``history``: optional list of ``{"role": "user"|"assistant", "content": str}``
   (the earlier turns of a follow-up question)
-- ``category``: one of ``CATEGORIES``
+- ``category``: a short name; ``CATEGORIES`` are the usual ones, others are accepted and reported
+  on their own (blind question writers use ``list``, ``broad``, ``article``, ``penalty`` too);
+  ``out_of_scope`` marks questions the documents do not answer
 - ``evidence``: verbatim snippets of the source document(s) that hold the answer
   (empty for ``out_of_scope``)
 - ``answer_facts``: short strings a correct answer must contain (empty for
   ``out_of_scope``)
 - ``doc``: the document title, a list of titles (``compare``), or null
+- ``absent_terms``: optional, out-of-scope items: key terms that occur in no document
+- ``note``: optional free text for the people who maintain the set
 
 Snippets and facts are matched after deleting all whitespace from both sides
 (``squash``), so the hard wraps of PDF-extracted text and spaces such as
@@ -37,11 +41,15 @@ CATEGORIES = (
     "followup",
     "table",
     "regulation",
+    "list",
+    "broad",
+    "article",
+    "penalty",
     "out_of_scope",
 )
 
 REQUIRED_FIELDS = ("id", "question", "category", "evidence", "answer_facts", "doc")
-OPTIONAL_FIELDS = ("history",)
+OPTIONAL_FIELDS = ("history", "absent_terms", "note")
 ROLES = ("user", "assistant")
 
 _WS = re.compile(r"\s+")  # str patterns: Unicode whitespace, same set as str.isspace()
@@ -92,12 +100,10 @@ def _validate_record(rec: dict[str, Any]) -> list[str]:
 
     if "category" in rec:
         cat = rec["category"]
-        if not isinstance(cat, str):
-            problems.append("字段 category 应为字符串")
-        elif cat not in CATEGORIES:
-            problems.append(f"未知类别 {cat}（可选：{'、'.join(CATEGORIES)}）")
+        if not isinstance(cat, str) or not re.fullmatch(r"[\w-]{1,40}", cat):
+            problems.append("字段 category 应为简短的类别名（字母、数字、下划线），如 number、out_of_scope")
 
-    for name in ("evidence", "answer_facts"):
+    for name in ("evidence", "answer_facts", "absent_terms"):
         if name not in rec:
             continue
         v = rec[name]

@@ -32,8 +32,11 @@ QUALITY_KEYS = (
     "false_refusal_rate",  # lower is better
 )
 LATENCY_KEYS = ("search_p50_ms", "search_p95_ms", "ask_p50_ms", "ask_p95_ms")
-METRIC_KEYS = QUALITY_KEYS + LATENCY_KEYS
-LOWER_IS_BETTER = frozenset({"false_refusal_rate"} | set(LATENCY_KEYS))
+# Median characters of an answer ([n] markers removed), over answered questions about one document (compare and
+# several-document answers excluded: they say one thing per document).
+LENGTH_KEYS = ("answer_chars_p50",)
+METRIC_KEYS = QUALITY_KEYS + LATENCY_KEYS + LENGTH_KEYS
+LOWER_IS_BETTER = frozenset({"false_refusal_rate"} | set(LATENCY_KEYS) | set(LENGTH_KEYS))
 _MARKER = re.compile(r"\[\d{1,2}\]")
 DIGITS = 4
 
@@ -72,6 +75,7 @@ class ItemResult:
             "standalone_question": a.standalone_question,
             "answer": a.answer,
             "refused": a.refused,
+            "support": a.support,
             "backend": a.backend,
             "citations": [c.clause.citation for c in a.citations],
             "retrieved": [h.clause.citation for h in self.hits],
@@ -98,8 +102,8 @@ def answer_text(answer: Answer) -> str:
 
 
 def _source(clause: Clause) -> str:
-    """A cited clause as a reader sees it: label, headings, text (the label states 第四十条's 40)."""
-    return clause.label + "\n" + clause.header() + "\n" + clause.text
+    """A cited clause as a reader sees it: its formal citation (title, 文号, label: 第四十条's 40), headings, text."""
+    return clause.citation + "\n" + clause.label + "\n" + clause.header() + "\n" + clause.text
 
 
 def _short(s: str, n: int = 40) -> str:
@@ -223,6 +227,9 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
     out["search_p95_ms"] = _round(percentile(search, 95), 2)
     out["ask_p50_ms"] = _round(percentile(ask, 50), 2)
     out["ask_p95_ms"] = _round(percentile(ask, 95), 2)
+    lengths = [len(answer_text(r.answer)) for r in results
+               if r.error is None and not r.answer.refused and len(r.item.doc) <= 1 and r.item.category != "compare"]
+    out["answer_chars_p50"] = _round(percentile(lengths, 50), 1)
     return out
 
 

@@ -22,6 +22,7 @@ LABELS = {
     "search_p95_ms": "检索 p95 (ms) ↓",
     "ask_p50_ms": "问答 p50 (ms) ↓",
     "ask_p95_ms": "问答 p95 (ms) ↓",
+    "answer_chars_p50": "回答字数中位数 answer_chars_p50 ↓",
 }
 CATEGORY_KEYS = ("hit@1", "hit@5", "mrr", "fact_recall", "citation_precision", "citation_recall",
                  "numeric_grounding", "support_rate", "refusal_accuracy", "false_refusal_rate", "ask_p50_ms")

@@ -35,6 +35,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "datasets" / "policy_qa.jsonl"
 DEFAULT_STORE_ROOT = PROJECT_ROOT / "storage" / "eval"  # one store per retrieval mode, apart from the app's
 DEFAULT_THRESHOLDS = PROJECT_ROOT / "eval" / "thresholds.json"
+SUITES = PROJECT_ROOT / "eval" / "suites.json"
+DEFAULT_DOCS = (PROJECT_ROOT / "data" / "policies",)
 CLAUSE_PIPELINE = "clause"
 WORST_N = 10
 
@@ -158,15 +160,49 @@ def _run_item(pipeline: Pipeline, item: EvalItem, backend: str | None, k: int, d
     return ItemResult(item, answer, hits, search_ms, ask_ms, error)
 
 
+@dataclass(frozen=True)
+class Suite:
+    """A named dataset with the documents it is asked over (eval/suites.json)."""
+
+    name: str
+    dataset: Path
+    docs: tuple[Path, ...]
+    about: str = ""
+
+
+def load_suites(path: Path = SUITES) -> dict[str, Suite]:
+    import json
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {name: Suite(name, PROJECT_ROOT / d["dataset"], tuple(PROJECT_ROOT / x for x in d["docs"]), d.get("about", ""))
+            for name, d in data["suites"].items()}
+
+
+def docs_key(docs: Sequence[Path]) -> str:
+    """A store name for a set of document folders: the default corpus keeps the plain name."""
+    import hashlib
+
+    paths = sorted(str(Path(d).resolve()) for d in docs)
+    if paths == [str(p.resolve()) for p in DEFAULT_DOCS]:
+        return ""
+    return "docs-" + hashlib.sha1("\n".join(paths).encode()).hexdigest()[:10]
+
+
 def open_assistant(store: str | Path | None, lexical: bool, backend: str | None, rebuild: bool = False,
-                   embed_model: str | None = None):
-    """The Assistant on the eval's own store (storage/eval/<mode>) unless a store is given; `rebuild` empties it first."""
+                   embed_model: str | None = None, docs: Sequence[Path] = DEFAULT_DOCS, disabled: Sequence[str] = (),
+                   refusal_threshold: float | None = None):
+    """The Assistant on the eval's own store (storage/eval/<mode>[/docs-…]) unless a store is given; `rebuild`
+    empties it first. `disabled` switches answer mechanisms off (an ablation)."""
     from assistant.service import Assistant
 
+    sub = docs_key(docs)
+
     def at(path: Path, lex: bool):
+        path = path / sub if sub and store is None else path
         if rebuild and path.exists():
             shutil.rmtree(path)
-        return Assistant(store=path, retrieval="lexical" if lex else None, backend=backend, embed_model=embed_model)
+        return Assistant(store=path, retrieval="lexical" if lex else None, backend=backend, embed_model=embed_model,
+                         disabled=tuple(disabled), refusal_threshold=refusal_threshold)
 
     if store is not None:
         return at(Path(store), lexical)
@@ -175,15 +211,15 @@ def open_assistant(store: str | Path | None, lexical: bool, backend: str | None,
     # A store built without vectors stays without them, so hybrid and lexical runs keep separate stores.
     probe = Assistant(store=DEFAULT_STORE_ROOT / "hybrid", backend=backend, embed_model=embed_model)
     if probe.mode().dense:
-        return at(DEFAULT_STORE_ROOT / "hybrid", False) if rebuild else probe
+        return at(DEFAULT_STORE_ROOT / "hybrid", False)
     return at(DEFAULT_STORE_ROOT / "lexical", False)  # auto, so mode() keeps saying why dense is off
 
 
-def prepare_store(assistant, progress: bool = True) -> None:
-    """Ingest the shipped corpus; files already indexed byte-for-byte are skipped."""
+def prepare_store(assistant, progress: bool = True, docs: Sequence[Path] = DEFAULT_DOCS) -> None:
+    """Ingest the dataset's documents; files already indexed byte-for-byte are skipped."""
     from assistant.service import stage_bars
 
-    report = assistant.ingest(None, stage_bars() if progress else None)
+    report = assistant.ingest(list(docs), stage_bars() if progress else None)
     for f in report.failed:
         print(f"导入失败 {f.path}：{f.error}", file=sys.stderr)
     if report.documents:
@@ -244,23 +280,43 @@ def run_dataset(path: Path, assistant, *, backend: str | None, k: int, baseline:
     return DatasetRun(path, errors, config, main, base)
 
 
-def check_thresholds(run: DatasetRun, thresholds: dict[str, float]) -> list[str]:
-    """Metrics of the clause pipeline below their minimum (one Chinese line each)."""
+def check_thresholds(run: DatasetRun, thresholds: dict[str, dict[str, float]]) -> list[str]:
+    """Metrics of the clause pipeline below their minimum (one Chinese line each). `thresholds` maps a dataset
+    file name to its minimums ("*": any dataset); lower-is-better metrics (误拒率, latency, length) are maxima."""
+    from eval.metrics import LOWER_IS_BETTER
+
+    limits = thresholds.get(run.dataset.name) or thresholds.get("*") or {}
     failed = []
     overall = run.main.overall
-    for key, minimum in thresholds.items():
+    for key, bound in limits.items():
         value = overall.get(key)
-        if value is None or value < minimum:
-            failed.append(f"{run.dataset.name}：{key} = {value} 低于门槛 {minimum}")
+        worse = value is None or (value > bound if key in LOWER_IS_BETTER else value < bound)
+        if worse:
+            word = "高于上限" if key in LOWER_IS_BETTER else "低于门槛"
+            failed.append(f"{run.dataset.name}：{key} = {value} {word} {bound}")
     return failed
 
 
-def load_thresholds(path: Path) -> dict[str, float]:
+def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
+    """The gate: {"suites": {name: {"limits": {metric: bound}}}} (suites of eval/suites.json), keyed here by the
+    suite's dataset file name; a plain {"minimums": {...}} applies to any dataset."""
     import json
 
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    minimums = data.get("minimums", data)
-    unknown = [k for k in minimums if k not in METRIC_KEYS]
+    out: dict[str, dict[str, float]] = {}
+    if "suites" in data:
+        suites = load_suites()
+        for name, entry in data["suites"].items():
+            if name not in suites:
+                raise ValueError(f"{path}: 未知的评测 {name}（eval/suites.json 中有：{'、'.join(suites)}）")
+            out[suites[name].dataset.name] = _bounds(path, entry.get("limits", {}))
+    if "minimums" in data:
+        out["*"] = _bounds(path, data["minimums"])
+    return out
+
+
+def _bounds(path: Path, limits: dict) -> dict[str, float]:
+    unknown = [k for k in limits if k not in METRIC_KEYS]
     if unknown:
         raise ValueError(f"{path}: 未知指标 {'、'.join(unknown)}（可选：{'、'.join(METRIC_KEYS)}）")
-    return {k: float(v) for k, v in minimums.items()}
+    return {k: float(v) for k, v in limits.items()}

@@ -37,13 +37,17 @@ def short_hash(*parts: str, n: int = 12) -> str:
     return h[:n]
 
 
-def make_doc_id(title: str, doc_number: str | None) -> str:
-    """A document's identity is its title and 文号, not the file it came in.
+def make_doc_id(title: str, doc_number: str | None, version_date: str | None = None, part: str | None = None) -> str:
+    """A document's identity is its title, 文号, version and part, not the file it came in.
 
     The same plan as .txt, .docx or .pdf is one document; re-ingesting it in
-    another format replaces it rather than duplicating every clause.
+    another format replaces it rather than duplicating every clause. Two versions
+    of one law (民事诉讼法 as amended in 2021 and in 2023) share title and 文号 and
+    are two documents, and so are two files holding parts of one law (民法典's
+    物权编 and 合同编); a text that states neither keeps the id it always had.
     """
-    return "d" + short_hash(title, doc_number or "", n=11)
+    extra = [x for x in (version_date, part) if x]
+    return "d" + short_hash(title, doc_number or "", *extra, n=11)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ class DocumentMeta:
     path: str  # source file as given to ingest
     content_hash: str  # sha256 of the source file's bytes
     fmt: str  # txt / md / docx / pdf
+    # ISO date of the latest adoption / amendment the 题注 states: which version of a law this is.
+    # None when the document states none (plans, notices); records written before the field read as None.
+    version_date: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

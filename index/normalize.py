@@ -55,6 +55,13 @@ _DATED = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 _CONTINUES = set("、，,（(《“‘〔[【—")
 
 
+def _opens_block(text: str, wrapped: bool) -> bool:
+    """Does this line open a numbered block? In hard-wrapped (PDF) text a line may start mid-sentence,
+    and 第十条 followed by words about an article (…依照本法 / 第十条规定的…) is then a wrapped reference."""
+    m = match_marker(text)
+    return m is not None and not (wrapped and m.reads_as_reference)
+
+
 @dataclass(frozen=True)
 class Line:
     text: str  # normalised paragraph text
@@ -154,7 +161,7 @@ def normalize_text(raw: str, fmt: str = "txt") -> NormalizedText:
     lines: list[Line] = []
     prev_full = prev_joined = False
     for text, depth, bold, table, fill in items:
-        starts_block = table or depth > 0 or match_marker(text) is not None
+        starts_block = table or depth > 0 or _opens_block(text, wrapped)
         if lines and not starts_block and not lines[-1].is_table_row and lines[-1].md_heading == 0:
             prev = lines[-1].text
             if _continues(prev, text, prev_full, wrapped, prev_joined):
@@ -164,7 +171,7 @@ def normalize_text(raw: str, fmt: str = "txt") -> NormalizedText:
                 continue
         lines.append(Line(text, depth, bold, table))
         prev_joined = False
-        if wrapped and match_marker(text) is not None:
+        if wrapped and _opens_block(text, wrapped):
             prev_full = fill >= 0.88 * wrap_w  # a heading wraps only when it (nearly) fills the line
         else:
             prev_full = wrapped and fill >= 0.85 * wrap_w
@@ -185,10 +192,10 @@ def _continues(prev: str, nxt: str, prev_full: bool, wrapped: bool, prev_joined:
     if wrapped:
         # A short unpunctuated line in wrapped text ends a page mid-sentence, unless it is a heading
         # (a numbered line on its own; a numbered paragraph already joined from several lines is no heading).
-        return prev_joined or match_marker(prev) is None
+        return prev_joined or not _opens_block(prev, wrapped)
     # An unwrapped line cut mid-sentence: long text ending in a CJK character or digit.
     # (A numbered line that long is a heading with its text, not a standalone heading.)
-    limit = 80 if match_marker(prev) is not None else 60
+    limit = 80 if _opens_block(prev, wrapped) else 60
     return display_width(prev) > limit
 
 

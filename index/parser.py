@@ -14,7 +14,7 @@ from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
 from index.markers import match_marker
-from index.metadata import printed_date, read_head
+from index.metadata import leading_block, printed_date, read_head
 from index.models import (
     KIND_ARTICLE, KIND_CLOSING, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH, KIND_PREAMBLE, KIND_TABLE_ROW,
     Chunk, Clause, DocumentMeta, make_doc_id, short_hash,
@@ -29,6 +29,8 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
 # Annex columns naming responsible units, lead first (a 配合单位 column follows its 牵头单位 column).
 _UNIT_COLUMNS = ("牵头部门", "责任单位", "牵头单位", "责任部门", "主责单位", "实施单位", "配合单位", "配合部门", "协办单位", "参与单位")
 
+# An annex's first line names it unless it is a sentence (刑法 附件一: 全国人民代表大会常务委员会制定的下列…，…：).
+_ANNEX_SENTENCE = re.compile(r"[，。；：,;:]")
 LABEL_NOTICE = "印发通知"
 LABEL_INTRO = "引言"
 LABEL_STATUTE_NOTE = "题注"
@@ -61,8 +63,12 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     lines = list(norm.lines)
     outline = build_outline(lines)
     warnings: list[str] = []
-    head_texts = [lines[i].text for i in outline.head]
-    info = read_head(head_texts, Path(path).stem)
+    head = outline.head
+    if not outline.root.children:  # no numbered headings: the title block still gives title and history
+        head = list(range(leading_block([line.text for line in lines])))
+    head_texts = [lines[i].text for i in head]
+    headings = tuple(k for k, i in enumerate(head) if lines[i].md_heading == 1)
+    info = read_head(head_texts, Path(path).stem, headings)
     drafts: list[_Draft] = []
     if outline.head:
         drafts.extend(_head_drafts(outline, lines, info.title_line))
@@ -77,10 +83,10 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
     if outline.closing:
         drafts.append(_Draft(LABEL_CLOSING, (LABEL_CLOSING,), outline.closing, KIND_CLOSING, LABEL_CLOSING, ""))
 
-    doc_id = make_doc_id(info.title, info.doc_number)
+    doc_id = make_doc_id(info.title, info.doc_number, info.version_date, info.part)
     date = info.date or printed_date([lines[i].text for i in outline.closing])
     meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, date, info.kind,
-                        path, content_hash, fmt)
+                        path, content_hash, fmt, info.version_date)
     offsets = _line_offsets(lines)
     clauses = _finish(drafts, lines, offsets, meta)
     return ParsedDocument(meta, tuple(clauses), norm.text, tuple(warnings))
@@ -157,8 +163,8 @@ def _annex_drafts(annex: Annex, lines: list[Line]) -> list[_Draft]:
     name = f"附件{annex.number}"
     body = annex.lines[1:]
     title = annex.title
-    if not title and body and not lines[body[0]].is_table_row:
-        title, body = lines[body[0]].text, body[1:]
+    if not title and body and not lines[body[0]].is_table_row and not _ANNEX_SENTENCE.search(lines[body[0]].text):
+        title, body = lines[body[0]].text, body[1:]  # 附件1 / 区级重点项目表; a sentence stays a paragraph
     top = f"{name} {title}".strip()
     out: list[_Draft] = []
     header: list[str] | None = None

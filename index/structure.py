@@ -3,13 +3,15 @@
 Levels are decided by numbering markers and their sequence (a marker is a
 heading only if it continues its level's numbering or opens a new level at 1),
 never by Markdown depth; a line that mentions 第X条 mid-sentence is content.
+A statute's headings come from index/articles.py, which weighs its numbering as evidence.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from index.markers import OUTLINE_KINDS, STATUTE_KINDS, Marker, match_marker
+from index.articles import statute_layout
+from index.markers import KIND_HEADING, OUTLINE_KINDS, Marker, match_marker
 from index.normalize import Line
 
 _ANNEX = re.compile(r"^附件\s*(\d{1,2}|[一二三四五六七八九十]{1,3})?\s*[:：]?\s*(.{0,30})$")
@@ -26,6 +28,7 @@ class Section:
     title: str
     children: list["Section"] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # own lines: heading line + content before children / after
+    rank: float = 0.0  # depth of the heading's level: a heading closes the open ones of equal or greater rank
 
     @property
     def kind(self) -> str | None:
@@ -50,7 +53,9 @@ class Outline:
 
 def section_title(line: Line, marker: Marker) -> str:
     """A heading's title: its bold head, or the line up to its first sentence end."""
-    if marker.kind in ("bian", "zhang", "jie"):
+    if marker.kind == KIND_HEADING:
+        return line.text
+    if marker.kind in ("bian", "fenbian", "zhang", "jie"):
         return (marker.raw + " " + marker.rest).strip() if marker.rest else marker.raw
     if marker.kind == "tiao":
         return marker.raw
@@ -64,51 +69,27 @@ def section_title(line: Line, marker: Marker) -> str:
     return marker.canonical() + rest.rstrip("。；;：:，, ")
 
 
-def _is_statute(lines: list[Line]) -> bool:
-    articles = [m for m in (match_marker(line.text) for line in lines) if m and m.kind == "tiao"]
-    return len(articles) >= 3 and any(m.number == 1 for m in articles)
-
-
-def _first_heading(lines: list[Line], statute: bool) -> int | None:
+def _first_heading(lines: list[Line]) -> int | None:
     for i, line in enumerate(lines):
         m = match_marker(line.text)
-        if m is None or m.number != 1 or line.is_table_row:
-            continue
-        if statute and m.kind in STATUTE_KINDS:
-            return _past_contents(lines, i, m.kind)
-        if not statute and m.kind in OUTLINE_KINDS:
+        if m is not None and m.number == 1 and not line.is_table_row and m.kind in OUTLINE_KINDS:
             return i
     return None
 
 
-def _past_contents(lines: list[Line], first: int, kind: str) -> int:
-    """Skip a statute's 目录: when 第一章 comes again before 第一条, the first one was the table of contents
-    (which then stays in the head, with the 题注, so no text is lost)."""
-    start = first
-    for i in range(first + 1, len(lines)):
-        m = match_marker(lines[i].text)
-        if m is None:
-            continue
-        if m.kind == "tiao":
-            break
-        if m.kind == kind and m.number == 1:
-            start = i
-    return start
-
-
 def build_outline(lines: list[Line]) -> Outline:
-    statute = _is_statute(lines)
-    start = _first_heading(lines, statute)
+    layout = statute_layout(lines)
+    start = layout.start if layout else _first_heading(lines)
     root = Section(None, -1, "")
     if start is None:
-        return Outline(statute, [], root, [], [])  # no structure: the caller splits paragraphs
+        return Outline(False, [], root, [], [])  # no structure: the caller splits paragraphs
     closing_at = next((i for i in range(start, len(lines))
                        if _CLOSING.match(lines[i].text) or _PRINTED.search(lines[i].text)), len(lines))
     if closing_at < len(lines) and _PRINTED.search(lines[closing_at].text) and _OFFICE.search(lines[closing_at - 1].text):
         closing_at -= 1  # the printing office's line belongs to the 印发 block
     stack: list[Section] = [root]
     annexes: list[Annex] = []
-    counters: dict[str, int] = {}  # statute numbering: 编/章/节/条 run on across the document
+    statute_heads = {h.line: h for h in layout.headings} if layout else {}
     for i in range(start, closing_at):
         line = lines[i]
         a = _ANNEX.match(line.text)
@@ -119,38 +100,32 @@ def build_outline(lines: list[Line]) -> Outline:
         if annexes:
             annexes[-1].lines.append(i)
             continue
-        m = None if line.is_table_row else match_marker(line.text)
-        if m is not None and _accept(m, stack, counters, statute):
-            while stack[-1].marker is not None and _rank(stack[-1].kind) >= _rank(m.kind):
+        if layout:
+            head = statute_heads.get(i)
+            m, rank = (head.marker, head.rank) if head else (None, 0.0)
+        else:
+            m = None if line.is_table_row else match_marker(line.text)
+            m = m if m is not None and _accept(m, stack) else None
+            rank = _rank(m.kind) if m else 0.0
+        if m is not None:
+            while stack[-1].marker is not None and stack[-1].rank >= rank:
                 stack.pop()
-            sec = Section(m, i, section_title(line, m))
+            sec = Section(m, i, section_title(line, m), rank=rank)
             sec.lines.append(i)
             stack[-1].children.append(sec)
             stack.append(sec)
             continue
         owner = stack[-1]
         owner.lines.append(i)
-    return Outline(statute, list(range(start)), root, annexes, list(range(closing_at, len(lines))))
+    return Outline(layout is not None, list(range(start)), root, annexes, list(range(closing_at, len(lines))))
 
 
 def _rank(kind: str | None) -> int:
-    if kind in STATUTE_KINDS:
-        return STATUTE_KINDS.index(kind)
     return OUTLINE_KINDS.index(kind) if kind in OUTLINE_KINDS else -1
 
 
-def _accept(m: Marker, stack: list[Section], counters: dict[str, int], statute: bool) -> bool:
-    """Is this marker a heading? It must continue its level's numbering or open a new level at 1."""
-    if statute:
-        if m.kind not in STATUTE_KINDS:
-            return False  # 项 （一） and 目 1. stay inside their article
-        expected = counters.get(m.kind, 0) + 1
-        if m.number != expected:
-            return False
-        counters[m.kind] = m.number
-        if m.kind == "zhang":
-            counters["jie"] = 0
-        return True
+def _accept(m: Marker, stack: list[Section]) -> bool:
+    """Is this outline marker a heading? It must continue its level's numbering or open a new level at 1."""
     if m.kind not in OUTLINE_KINDS:
         return False
     open_same = [s for s in stack if s.kind == m.kind]

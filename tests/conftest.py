@@ -317,12 +317,15 @@ def app_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[str, str
 
 
 def start_app(workdir: Path, extra_env: dict[str, str] | None = None,
-              timeout_s: float = APP_START_TIMEOUT_S) -> AppServer:
-    """Launch the app exactly as a user would and wait until its URL answers."""
+              timeout_s: float = APP_START_TIMEOUT_S, lexical: bool = True) -> AppServer:
+    """Launch the app exactly as a user would and wait until its URL answers.
+
+    `lexical=False` starts it as a fresh machine does: the bge model is looked for (offline) and found missing.
+    """
     port = free_port()
     store = workdir / "store"
     log_path = workdir / "app.log"
-    cmd = [sys.executable, "app.py", "--port", str(port), "--store", str(store), "--lexical"]
+    cmd = [sys.executable, "app.py", "--port", str(port), "--store", str(store)] + (["--lexical"] if lexical else [])
     env = app_env(workdir, extra_env)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env,

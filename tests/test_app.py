@@ -127,11 +127,12 @@ def test_docs_lists_corpus_and_retrieval_mode(client):
 # ---- what the app must not expose ---------------------------------------------------------------
 
 
-def test_launch_is_local_only(app_server):
+def test_launch_is_local_only_and_quiet(app_server):
     log = app_server.log()
     assert "检索模式：仅关键词检索（BM25）" in log and "已导入 6 个文件" in log, log
-    assert f"Running on local URL:  {app_server.url.rstrip('/')}" in log, log
-    assert "gradio.live" not in log and "public URL" not in log, log
+    assert f"已启动：{app_server.url.rstrip('/')}（仅本机可访问" in log, log
+    assert "gradio.live" not in log and "public URL" not in log and "share=True" not in log, log
+    assert "0it" not in log and "it/s" not in log, log  # no progress bars in a log
     for path in ("", "config"):
         page = httpx.get(app_server.url + path, timeout=30)
         assert page.status_code == 200 and "gradio.live" not in page.text
@@ -273,6 +274,33 @@ def test_answers_while_another_process_ingests(private_server, tmp_path):
     starts, ends = [c["start"] for c in calls], [c["end"] for c in calls]
     assert locked_at <= min(starts) and max(starts) < released[0], (locked_at, starts, released)
     assert min(ends) < released[0], (ends, released)
+
+
+def test_fifty_concurrent_asks_make_fifty_audit_lines(private_server):
+    """Every /ask answer is one well-formed audit line with the user, the cited clauses and their versions."""
+    from assistant.audit import AuditLog
+
+    log = AuditLog(private_server.store)
+    before = sum(len(f.read_bytes().splitlines()) for f in log.files())
+    client = Client(private_server.url, auth=AUTH, verbose=False)
+    jobs = [client.submit(KNOWN_ANSWERS[i % len(KNOWN_ANSWERS)][0], [], api_name="/ask") for i in range(50)]
+    results = [job.result(timeout=300) for job in jobs]
+    for i, result in enumerate(results):
+        _, fact, citation = KNOWN_ANSWERS[i % len(KNOWN_ANSWERS)]
+        assert_cited(result, fact, citation)
+    lines = [line for f in log.files() for line in f.read_bytes().splitlines()]
+    assert len(lines) - before == 50
+    new = [json.loads(line) for line in lines[before:]]
+    assert all(r["kind"] == "answer" and r["via"] == "api" and r["user"] == AUTH[0] for r in new)
+    assert sorted(r["question"] for r in new) == sorted(KNOWN_ANSWERS[i % len(KNOWN_ANSWERS)][0] for i in range(50))
+    assert all(r["citations"] and all(c["doc_version"] and c["clause_id"] for c in r["citations"]) for r in new)
+    assert all(r["latency_ms"] >= 0 and r["refused"] is False for r in new)
+
+    listed = subprocess.run([sys.executable, "-m", "assistant", "audit", "--store", str(private_server.store), "--json"],
+                            cwd=ROOT, env=private_server.env, capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    ids = {json.loads(line)["id"] for line in listed.stdout.splitlines()}
+    assert {r["id"] for r in new} <= ids
 
 
 # ---- uploads stay inside <store>/uploads ---------------------------------------------------------

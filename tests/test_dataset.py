@@ -97,7 +97,8 @@ def test_load_dataset_reports_bad_lines_and_keeps_good_ones(tmp_path):
         "doc": "嘉定区减污降碳协同增效实施方案",
     }
     missing_question = {k: v for k, v in good.items() if k != "question"} | {"id": "t-02"}
-    unknown_category = good | {"id": "t-03", "category": "trivia"}
+    bad_category = good | {"id": "t-03", "category": "数字 题？"}
+    new_category = good | {"id": "t-05", "category": "penalty"}  # a blind writer's own category is kept
     good_followup = good | {
         "id": "t-04",
         "category": "followup",
@@ -113,20 +114,22 @@ def test_load_dataset_reports_bad_lines_and_keeps_good_ones(tmp_path):
         '{"id": "t-bad", "question": "缺引号}',  # 2 bad JSON
         json.dumps(missing_question, ensure_ascii=False),  # 3
         "",  # 4 blank: ignored
-        json.dumps(unknown_category, ensure_ascii=False),  # 5
+        json.dumps(bad_category, ensure_ascii=False),  # 5
         json.dumps(good_followup, ensure_ascii=False),  # 6
+        json.dumps(new_category, ensure_ascii=False),  # 7
     ]
     path = tmp_path / "qa.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     items, errors = load_dataset(path)
 
-    assert [i.id for i in items] == ["t-01", "t-04"]
+    assert [i.id for i in items] == ["t-01", "t-04", "t-05"]
     assert [e.line for e in errors] == [2, 3, 5]
     assert all(e.message.startswith(f"第 {e.line} 行：") for e in errors)
     assert "缺少字段 question" in errors[1].message
-    assert "trivia" in errors[2].message
-    first, follow = items
+    assert "category" in errors[2].message
+    first, follow, penalty = items
+    assert penalty.category == "penalty"
     assert first.doc == ("嘉定区减污降碳协同增效实施方案",) and first.history == ()
     assert follow.doc == ("嘉定区减污降碳协同增效实施方案",) and len(follow.history) == 2
 

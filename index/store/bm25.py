@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -18,6 +19,7 @@ from index.store.tokens import BIGRAM_PREFIX, TOKENIZER_VERSION, tokenize
 
 FORMAT_VERSION = 1
 META_FILE = "chunks.json"
+BM25S_PARAMS = "params.index.json"  # written by bm25s.BM25.save; holds num_docs
 # Anserini's defaults. On 50 paraphrased questions over the six bundled policies (~220-char
 # chunks) they beat Lucene's k1=1.2, b=0.75: MRR 0.896 vs 0.850, hit@1 0.84 vs 0.76.
 BM25_K1 = 0.9
@@ -38,12 +40,26 @@ def _write_json_atomic(path: Path, data: object) -> None:
 class BM25Store:
     """BM25 over Chunk.index_text; search returns (chunk_id, score) best first."""
 
-    def __init__(self, retriever: object | None, chunk_ids: list[str], clause_ids: list[str]) -> None:
+    def __init__(self, retriever: object | None, chunk_ids: list[str], clause_ids: list[str],
+                 saved: Path | None = None) -> None:
         if len(chunk_ids) != len(clause_ids):
             raise ValueError("chunk_ids and clause_ids differ in length")
-        self._retriever = retriever  # None for an empty corpus: bm25s can't index zero documents
+        self._loaded = retriever  # None for an empty corpus: bm25s can't index zero documents
+        self._saved = saved  # a saved index not read yet: bm25s and scipy cost ~0.3 s, `docs` needs neither
+        self._load_lock = threading.Lock()
         self.chunk_ids = list(chunk_ids)
         self.clause_ids = list(clause_ids)
+
+    @property
+    def _retriever(self) -> object | None:
+        if self._saved is not None:
+            with self._load_lock:
+                if self._saved is not None:
+                    import bm25s
+
+                    self._loaded = bm25s.BM25.load(str(self._saved), load_corpus=False, mmap=False, show_progress=False)
+                    self._saved = None
+        return self._loaded
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -113,13 +129,13 @@ class BM25Store:
         chunk_ids, clause_ids = meta["chunk_ids"], meta["clause_ids"]
         if not chunk_ids:
             return cls(None, [], [])
-        import bm25s
-
-        retriever = bm25s.BM25.load(str(dir), load_corpus=False, mmap=False, show_progress=False)
-        n = int(retriever.scores["num_docs"])
+        try:  # bm25s's own parameters file: checked now, the index itself is read at the first search
+            n = int(json.loads((dir / BM25S_PARAMS).read_text(encoding="utf-8"))["num_docs"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise IndexOutdated(f"{dir} 中的 BM25 索引不完整（{e}），请重新运行 ingest 重建索引") from e
         if n != len(chunk_ids):
             raise IndexOutdated(f"{dir} 中的 BM25 索引不完整（{n} 行，{len(chunk_ids)} 个 chunk），请重新运行 ingest 重建索引")
-        return cls(retriever, chunk_ids, clause_ids)
+        return cls(None, chunk_ids, clause_ids, saved=dir)
 
     def search(self, query: str, k: int, allowed: Callable[[str], bool] | None = None) -> list[tuple[str, float]]:
         """Top k (chunk_id, score > 0), best first; `allowed(clause_id)` filters before the cut, so filters still get k."""

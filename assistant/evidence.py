@@ -1,0 +1,524 @@
+"""Stage 4 of the answer path: for each part of the question, the clause that answers it and how well.
+
+A clause's *support* for a part is the weighted share of the part's content terms it mentions (literally, by a
+synonym or spelled out: see assistant/lexicon.py), read over the clause with its document title and headings.
+Its *score* adds what the part asks for: a figure for 多少, a penalty for 怎么罚, units for 谁负责, the year or
+plan period asked about, the list items for 有哪些. Refusal is decided on this evidence: a part is answered
+when its best clause supports it enough (the threshold is calibrated on the blind dev split:
+`python -m eval refusal-curve`), and refused, naming what is missing, when nothing relevant was found.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable
+
+from assistant.lexicon import match
+from assistant.mechanisms import Mechanisms
+from assistant.plan import Part, Plan
+from assistant.question import counts_thing
+from assistant.retrieve import Candidates
+from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
+
+if TYPE_CHECKING:
+    from index.store.clause_index import ClauseIndex
+
+# Below the refusal threshold (Mechanisms.refuse_below, calibrated on blind dev) a part is not answered; below
+# this margin above it, it is answered with the closest provision and says so.
+CLOSEST_MARGIN = 0.05
+NAMED_ARTICLE = 0.9
+VERB_WEIGHT = 0.6
+RANK_PRIOR = 0.04  # the lexical rank as a tie-breaker between clauses supporting a part alike
+MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
+MAX_DOCS = 6
+
+QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
+MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
+PENALTY = re.compile(r"罚款|罚金|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|"
+                     r"停业整顿|责令关闭|处分|给予警告|予以警告|处以警告|追究[^，。；]{0,6}责任|处罚|拘留|扣留车辆|责令(?:改正|限期改正)")
+UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头|机构|机关|委员会")
+DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十百\d]+(?:个工作日|日|天|小时|分钟|个月|年)(?:内|以内|前)?")
+FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+_PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
+_OTHER_TIME = re.compile(r"(?<!\d)(?:19|20)\d{2}年|“?十[四五]五”?(?:期间|时期|末)")
+
+
+@dataclass(frozen=True)
+class Choice:
+    part: Part
+    n: int  # the clause's [n] among the candidates
+    support: float  # 0…1: share of the part's terms the clause mentions
+    score: float  # support plus fit to what the part asks
+    closest_only: bool = False  # supported just above the refusal threshold: the answer says it is the closest
+
+
+@dataclass(frozen=True)
+class Missing:
+    part: Part
+    subject: str  # what was not found, for the refusal sentence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    answers: tuple[Choice | Missing, ...]  # one per part
+    per_doc: tuple[Choice, ...] = ()  # a question naming no document that several documents answer
+    support: float = 0.0  # the best support of the first part (what the refusal curve plots)
+
+    @property
+    def refused(self) -> bool:
+        return all(isinstance(a, Missing) for a in self.answers)
+
+
+# ------------------------------------------------------------------ support
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A part's content terms with their weights. A term is matched through the thesaurus and by its characters
+    only in a document that never uses the term itself: there the document's own word is what to look for,
+    while in a document that uses the term, a clause without it really lacks it (its 词林 kin would be noise)."""
+
+    weights: dict[str, float]
+    doc_uses: Callable[[str, str], bool] = lambda doc_id, term: False
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    doc: str | None = None  # the document a composer reads sentences of
+
+    def for_doc(self, doc_id: str) -> "Terms":
+        return Terms(self.weights, self.doc_uses, self._cache, doc_id)
+
+    def unknown_in(self, doc_id: str | None) -> frozenset[str]:
+        doc_id = doc_id or self.doc
+        if doc_id is None:
+            return frozenset(self.weights)
+        if doc_id not in self._cache:
+            self._cache[doc_id] = frozenset(t for t in self.weights if not self.doc_uses(doc_id, t))
+        return self._cache[doc_id]
+
+    def only(self, names) -> "Terms":
+        return Terms({t: w for t, w in self.weights.items() if t in names}, self.doc_uses, self._cache, self.doc)
+
+
+def term_weights(part: Part, idx: "ClauseIndex") -> Terms:
+    """Longer and rarer terms weigh more; a term no clause uses gets a middling rarity (it may be an everyday
+    word for one the documents use)."""
+    from assistant.question import part_of_speech
+
+    pos = part_of_speech(part.text)
+    out = {}
+    for t in part.info.terms:
+        w = min(len(t), 4) * (0.5 + (idx.rarity(t) if idx.corpus_has(t) else 0.6))
+        out[t] = w * (VERB_WEIGHT if pos.get(t) == "v" else 1.0)  # 不接 / 拉走: how it happened; nouns say what
+    return Terms(out, _doc_uses(idx))
+
+
+def _doc_uses(idx: "ClauseIndex") -> Callable[[str, str], bool]:
+    from assistant.retrieve import doc_text
+
+    def uses(doc_id: str, term: str) -> bool:
+        return term in doc_text(idx, doc_id)
+
+    return uses
+
+
+def support(terms: "Terms", text: str, expand: bool = True, doc_id: str | None = None) -> float:
+    total = sum(terms.weights.values())
+    if not total:
+        return 1.0
+    unknown = terms.unknown_in(doc_id)
+    return sum(w * match(t, text, expand, t in unknown) for t, w in terms.weights.items()) / total
+
+
+def clause_text(c: Clause) -> str:
+    """What a clause says with where it stands (headings and label), without the document title."""
+    return " ".join(c.path) + "\n" + c.label + c.text
+
+
+def support_of(terms: Terms, c: Clause, extra: str = "", expand: bool = True) -> float:
+    """Support read over the clause (headings, label, text, and `extra` such as its list family); the document's
+    title counts at half: 供热 in 《菏泽市供热条例》 places the clause, it doesn't say what the clause is about."""
+    total = sum(terms.weights.values())
+    if not total:
+        return 1.0
+    body, title = clause_text(c) + "\n" + extra, c.doc_title
+    unknown = terms.unknown_in(c.doc_id)
+    return sum(w * max(match(t, body, expand, t in unknown), 0.5 * match(t, title, expand, t in unknown))
+               for t, w in terms.weights.items()) / total
+
+
+def fits(part: Part, text: str) -> float:
+    """How well a text holds the kind of answer the part asks for (multiplies support when ranking)."""
+    info, f = part.info, 1.0
+    if info.wants_number and not info.wants_time and not QUANTITY.search(text):
+        f *= 0.55
+    if info.measure and not states_measure(text, info.measure):
+        f *= 0.7
+    if info.counted and not counts_thing(info.counted, text):
+        f *= 0.7
+    if part.asks_penalty and not PENALTY.search(text):
+        f *= 0.6
+    if info.wants_money and not MONEY.search(text) and not PENALTY.search(text):
+        f *= 0.7
+    if info.wants_units and not UNIT_WORDS.search(text):
+        f *= 0.8
+    if info.wants_time and not DATE.search(text):
+        f *= 0.8
+    elif info.wants_time and FULL_DATE.search(text):
+        f *= 1.15  # 什么时候施行 is answered by a day (2025年10月1日) rather than a period (六个月内)
+    if info.years or info.periods:
+        if time_matches(info, text):
+            f *= 1.1
+        elif _OTHER_TIME.search(text):
+            f *= 0.75
+    return f
+
+
+WINDOW_SHARE = 0.6  # a clause's support: this share from its best passage, the rest from the whole clause
+
+
+def passages(c: Clause) -> list[str]:
+    """Overlapping two-sentence passages of a clause: where a question's words must meet, not just occur."""
+    sents = [s for s in re.findall(r"[^。！？!?；;\n]+[。！？!?；;]?", c.text) if s.strip(" 。；")]
+    if len(sents) <= 2:
+        return ["".join(sents)] if sents else [c.text]
+    return [sents[i] + sents[i + 1] for i in range(len(sents) - 1)]
+
+
+def passage_support(terms: Terms, c: Clause, expand: bool = True) -> tuple[float, str]:
+    """The best passage's support (read with the clause's headings and label) and the passage."""
+    head = " ".join(c.path) + c.label
+    best, where = -1.0, ""
+    total = sum(terms.weights.values()) or 1.0
+    unknown = terms.unknown_in(c.doc_id)
+    for p in passages(c):
+        v = sum(w * max(match(t, head + p, expand, t in unknown), 0.5 * match(t, c.doc_title, expand, t in unknown))
+                for t, w in terms.weights.items()) / total
+        if v > best:
+            best, where = v, p
+    return max(best, 0.0), where
+
+
+def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
+              eligible: Callable[[Clause], bool], idx: "ClauseIndex", used: int | None = None) -> list[Choice]:
+    """Candidates for one part, best first."""
+    expand = mech.on("expansion")
+    out = []
+    named = _named_labels(part, cands)
+    for n, c in cands.clauses.items():
+        if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
+            continue
+        text = clause_text(c)
+        family = _family_text(n, cands)
+        whole = max(support_of(weights, c, "", expand), support_of(weights, c, family, expand) * 0.95 if family else 0)
+        local, passage = passage_support(weights, c, expand)
+        sup = WINDOW_SHARE * local + (1 - WINDOW_SHARE) * whole if mech.on("rerank") else whole
+        if named:
+            sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
+        score = sup
+        if mech.on("rerank"):
+            score = sup * max(fits(part, passage), 0.85 * fits(part, text), 0.8 * fits(part, text + family))
+            score += RANK_PRIOR / cands.search_rank.get(n, 30)
+        else:
+            score += 0.1 / n
+        if c.kind in ("preamble", "closing"):
+            score *= 0.8  # the notice answers questions about the document itself, rarely about its content
+        if n == cands.pinned:
+            score += 0.3
+        elif n == used:
+            score += 0.15
+        elif n == cands.previous:
+            score += 0.08
+        out.append(Choice(part, n, sup, score))
+    if part.asks_penalty and mech.on("structure"):
+        out = _sanctions_inherit(out, part, cands, weights, expand)
+    return sorted(out, key=lambda ch: (-ch.score, ch.n))
+
+
+_SANCTION = re.compile(r"违反本(?:条例|办法|规定|细则|实施细则|决定|法)(.{0,60}?)规定")
+_REF_ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇]+)条")
+_REF_ITEMS = re.compile(r"第[（(]?([一二三四五六七八九十]+)[)）]?项(?:至第[（(]?([一二三四五六七八九十]+)[)）]?项)?")
+
+
+def sanctioned(c: Clause) -> list[tuple[str, frozenset[int] | None]]:
+    """The articles (and their 项, when named) whose breach a penalty article sanctions:
+    违反本条例第十三条第八项规定的… → [("第十三条", {8})]."""
+    from index.markers import cn_to_int
+
+    out = []
+    for m in _SANCTION.finditer(c.text):
+        refs = list(_REF_ARTICLE.finditer(m.group(1)))
+        for i, r in enumerate(refs):
+            tail = m.group(1)[r.end(): refs[i + 1].start() if i + 1 < len(refs) else None]
+            items: set[int] = set()
+            for it in _REF_ITEMS.finditer(tail):
+                lo = cn_to_int(it.group(1)) or 0
+                hi = cn_to_int(it.group(2)) if it.group(2) else lo
+                items.update(range(lo, (hi or lo) + 1))
+            out.append((f"第{r.group(1)}条", frozenset(items) or None))
+    return out
+
+
+def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weights: Terms, expand: bool) -> list[Choice]:
+    """怎么罚 questions describe the conduct in the duty article's words, while the penalty sits in an article of
+    the 法律责任 chapter that only cites it (违反本条例第十三条第八项规定的，…罚款): the penalty article takes the
+    support of the duty article it sanctions (of the 项 the question matches best, when it names items)."""
+    from assistant.provisions import ITEM_LINE
+
+    by_label = {(cands.clauses[ch.n].doc_id, cands.clauses[ch.n].label): ch for ch in ranked
+                if cands.clauses[ch.n].kind == KIND_ARTICLE}
+    out = []
+    for ch in ranked:
+        c = cands.clauses[ch.n]
+        if c.kind != KIND_ARTICLE or not PENALTY.search(c.text):
+            out.append(ch)
+            continue
+        best_sup, pinned = ch.support, False
+        for label, items in sanctioned(c):
+            duty = by_label.get((c.doc_id, label))
+            if duty is None or duty.n == ch.n:
+                continue
+            factor = 0.95
+            if items:
+                lines = [l for l in cands.clauses[duty.n].text.split("\n") if ITEM_LINE.match(l)]
+                scores = [support(weights, l, expand, c.doc_id) for l in lines]
+                if scores:
+                    top = max(range(len(scores)), key=lambda k: scores[k]) + 1
+                    factor = 0.95 if top in items else 0.7
+            best_sup = max(best_sup, duty.support * factor)
+            pinned = pinned or duty.n == cands.pinned
+        if best_sup > ch.support or pinned:
+            gain = best_sup - ch.support
+            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + (0.35 if pinned else 0.0))
+        out.append(ch)
+    return out
+
+
+def _is_document_place(idx: "ClauseIndex", place: str) -> bool:
+    """Does some document alias contain the place, or the place an alias (青浦 / 青浦区)?"""
+    overlaps = getattr(idx, "alias_overlaps", None)  # the store answers without scanning every alias
+    if overlaps is not None:
+        return overlaps(place)
+    return any(place in k or k in place for k in idx.aliases())
+
+
+def _names_places(part: Part, c: Clause, idx: "ClauseIndex") -> bool:
+    """A place the question names that no document is about (浦东新区, 杭州市) must be named by the clause."""
+    for place in part.info.places:
+        if _is_document_place(idx, place):
+            continue
+        if place not in c.text:
+            return False
+    return True
+
+
+def _named_labels(part: Part, cands: Candidates) -> set[str]:
+    """第二十六条 asked: only that article answers (when the candidates hold it); 违反第七条… asks about the
+    articles that sanction 第七条."""
+    from index.markers import int_to_cn
+
+    wanted = {f"第{int_to_cn(a)}条" for a in part.info.articles}
+    item = re.search(r"第[（(]?([一二三四五六七八九十]{1,3})[)）]?项", part.text)
+    for a in part.info.breached:
+        ref = re.compile(r"违反本(?:条例|办法|规定|细则|实施细则|决定|法)" + f"第{int_to_cn(a)}条(?![一二三四五六七八九十百零])"
+                         + (r"[^。；，]{0,24}?[（(]" + item.group(1) + "[)）]" if item else ""))
+        wanted |= {c.label for c in cands.clauses.values() if c.kind == KIND_ARTICLE and ref.search(c.text)}
+    return wanted if any(c.label in wanted for c in cands.clauses.values()) else set()
+
+
+def _family_text(n: int, cands: Candidates) -> str:
+    """A list item is read with its lead, a lead with its items."""
+    parts = []
+    if n in cands.lead_of:
+        parts.append(cands.clauses[cands.lead_of[n]].text)
+    for m in cands.items_of.get(n, ()):
+        parts.append(cands.clauses[m].text)
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ choosing
+
+
+def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) -> Evidence:
+    if plan.foreign_places:
+        place = plan.foreign_places[0]
+        return Evidence(tuple(Missing(p, f"关于“{place}”的规定") for p in plan.parts))
+    known_numbers = {m.doc_number for m, _ in idx.documents() if m.doc_number}
+    unknown = [d for d in plan.info.doc_numbers if d not in known_numbers]
+    if unknown:
+        return Evidence(tuple(Missing(p, f"文号为{unknown[0]}的文件") for p in plan.parts))
+    missing_article = _missing_article(plan, cands)
+    if missing_article:
+        return Evidence(tuple(Missing(p, missing_article) for p in plan.parts))
+
+    def eligible(c: Clause) -> bool:
+        return not plan.docs or c.doc_id in plan.docs
+
+    answers: list[Choice | Missing] = []
+    used: int | None = cands.pinned
+    first_support = 0.0
+    per_doc: tuple[Choice, ...] = ()
+    for i, part in enumerate(plan.parts):
+        weights = term_weights(part, idx)
+        previous = answers[-1] if answers else None
+        if part.follows and part.asks_article and previous is not None:  # 依据哪一条？ of the provision just quoted
+            answers.append(Choice(part, previous.n, previous.support, previous.score) if isinstance(previous, Choice)
+                           else Missing(part, previous.subject))
+            continue
+        ranked = rank_part(part, cands, weights, mech, eligible, idx, used)
+        best = ranked[0] if ranked else None
+        if i == 0:
+            first_support = best.support if best else 0.0
+        why = _why_not(part, best, cands, mech, weights, idx)
+        if why:
+            answers.append(Missing(part, why))
+            continue
+        if best.support < mech.refuse_below + CLOSEST_MARGIN and best.n != cands.pinned:
+            best = replace(best, closest_only=True)
+        answers.append(best)
+        used = best.n
+        if i == 0 and mech.on("multi_doc") and not plan.docs and cands.pinned is None:
+            per_doc = _per_document(best, ranked, cands, idx)
+    answers = _same_document_retry(answers, cands, idx, mech)
+    return Evidence(tuple(answers), per_doc, first_support)
+
+
+SAME_DOC_SLACK = 0.15  # a part is answered from the document its sibling part was answered from on this lower bar
+
+
+def _same_document_retry(answers: list, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) -> list:
+    """A two-part question is about one document: once one part is answered, a part that found no clause good
+    enough anywhere is looked for again in that document, on a lower bar (能退多少暖气费？退费最晚什么时候办？)."""
+    docs = {cands.clauses[a.n].doc_id for a in answers if isinstance(a, Choice)}
+    if not docs or all(isinstance(a, Choice) for a in answers):
+        return answers
+    out = []
+    for a in answers:
+        if isinstance(a, Missing) and a.subject.startswith("关于“"):  # not found at all (not: found without a figure)
+            terms = term_weights(a.part, idx)
+            ranked = rank_part(a.part, cands, terms, mech, lambda c: c.doc_id in docs, idx)
+            if ranked and ranked[0].support >= mech.refuse_below - SAME_DOC_SLACK and _why_not(
+                    a.part, ranked[0], cands, replace(mech, refuse_below=mech.refuse_below - SAME_DOC_SLACK), terms, idx) is None:
+                out.append(replace(ranked[0], closest_only=False))
+                continue
+        out.append(a)
+    return out
+
+
+def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanisms, weights: Terms,
+             idx: "ClauseIndex") -> str | None:
+    """Why the best clause does not answer the part, or None when it does."""
+    if best is None:
+        return _subject(part, None, cands)
+    c = cands.clauses[best.n]
+    text = clause_text(c) + "\n" + _family_text(best.n, cands)
+    if mech.on("evidence_refusal"):
+        if best.support < mech.refuse_below and best.n != cands.pinned:
+            return _subject(part, best, cands)
+    elif _vocabulary_refuses(part, idx):
+        return _subject(part, best, cands)
+    info = part.info
+    if (info.years or info.periods) and not time_matches(info, text) and other_time(text):
+        return _subject(part, best, cands)  # the clause speaks of another year (2025 for a 2035 question)
+    if info.counted and not counts_thing(info.counted, text):
+        return f"“{_topic(part, best, cands)}”的具体数值"  # 几座加氢站 is not answered by a count of charging piles
+    if info.wants_number and not info.wants_time and not QUANTITY.search(text) and not part.asks_list:
+        return f"“{_topic(part, best, cands)}”的具体数值"
+    if info.measure and not states_measure(text, info.measure):
+        return f"“{_topic(part, best, cands)}”的具体数值"
+    if info.wants_money and not part.asks_penalty and not MONEY.search(text):
+        return f"“{_topic(part, best, cands)}”的具体金额"
+    return None
+
+
+def _vocabulary_refuses(part: Part, idx: "ClauseIndex") -> bool:
+    """The rule the product had before refusing on evidence, kept for the ablation (`--without evidence_refusal`):
+    refuse when the question is mostly words no document uses, or a specific dictionary word of three or more
+    characters that no document even half-mentions weighs enough of it."""
+    from index.synonyms import synonyms
+
+    from assistant.text import is_dictionary_word
+
+    terms = part.info.terms
+    if not terms:
+        return False
+    weight = {t: min(len(t), 4) for t in terms}
+    known = {t for t in terms if idx.corpus_has(t) or any(idx.corpus_has(s) for s in synonyms(t))}
+    if sum(weight[t] for t in known) / sum(weight.values()) < 0.38:
+        return True
+    alien = [t for t in terms if len(t) >= 3 and t not in known and is_dictionary_word(t)
+             and sum(idx.corpus_has(t[i: i + 2]) for i in range(len(t) - 1)) / (len(t) - 1) < 0.5]
+    return sum(weight[t] for t in alien) / sum(weight.values()) >= 0.3
+
+
+def _missing_article(plan: Plan, cands: Candidates) -> str | None:
+    from index.markers import int_to_cn
+
+    if not plan.info.articles:
+        return None
+    labels = {c.label for c in cands.clauses.values() if c.kind == KIND_ARTICLE and (not plan.docs or c.doc_id in plan.docs)}
+    missing = [n for n in plan.info.articles if f"第{int_to_cn(n)}条" not in labels]
+    return f"第{int_to_cn(missing[0])}条" if missing else None
+
+
+def _per_document(best: Choice, ranked: list[Choice], cands: Candidates, idx: "ClauseIndex") -> tuple[Choice, ...]:
+    """新增光伏装机目标是多少？ with no place named, when several plans each state one: the best clause of each
+    document whose score is close to the best one's, for documents of the same kind (plans with plans)."""
+    first = cands.clauses[best.n]
+    if best.closest_only:
+        return ()
+    picked = {first.doc_id: best}
+    for ch in ranked[1:]:
+        c = cands.clauses[ch.n]
+        if c.doc_id in picked or ch.support < best.support - MULTI_DOC_MARGIN or ch.score < 0.8 * best.score:
+            continue
+        if (c.kind == KIND_ARTICLE) != (first.kind == KIND_ARTICLE):
+            continue
+        picked[c.doc_id] = ch
+        if len(picked) >= MAX_DOCS:
+            break
+    return tuple(picked.values()) if len(picked) >= 2 else ()
+
+
+def _topic(part: Part, best: Choice | None, cands: Candidates) -> str:
+    terms = [t for t in part.info.terms if t != part.info.counted]
+    if best is not None:  # what the closest clause lacks comes first
+        text = clause_text(cands.clauses[best.n])
+        terms.sort(key=lambda t: match(t, text) > 0)
+    named = list(part.info.places) + ([part.info.counted] if part.info.counted else []) + terms
+    return "、".join(named[:3]) if named else "该问题"
+
+
+def _subject(part: Part, best: Choice | None, cands: Candidates) -> str:
+    topic = _topic(part, best, cands)
+    if part.info.years:
+        return f"关于“{topic}”{'、'.join(str(y) for y in part.info.years)}年的规定"
+    return f"关于“{topic}”的规定"
+
+
+# ------------------------------------------------------------------ helpers the composer shares
+
+
+def states_measure(text: str, measure: str) -> bool:
+    if measure in ("天", "日"):
+        return bool(re.search(r"[\d零一二两三四五六七八九十百]+(?:个工作)?[日天]", text))
+    if measure in ("元", "万元"):
+        return bool(MONEY.search(text))
+    if measure in ("人", "名"):  # people are counted in 人, 名 or 位
+        return bool(re.search(r"[\d零一二两三四五六七八九十百千]+\s*[人名位]", text))
+    if measure == "年":
+        return bool(re.search(r"[\d零一二两三四五六七八九十百]+(?:个)?(?:周)?年(?!度)", text))
+    return bool(re.search(r"[\d零一二两三四五六七八九十百千万亿.]+\s*" + re.escape(measure), text))
+
+
+def time_matches(info, text: str) -> bool:
+    """The text speaks of the year or 五年规划 period asked about (2025 ↔ “十四五”)."""
+    for y in info.years:
+        if str(y) in text or any(p in text and y in r for p, r in _PERIODS.items()):
+            return True
+    for p in info.periods:
+        if p in text or any(str(y) in text for y in _PERIODS.get(p, ())):
+            return True
+    return False
+
+
+def other_time(text: str) -> bool:
+    return bool(_OTHER_TIME.search(text))

@@ -1,0 +1,46 @@
+"""The answer pipeline's switchable mechanisms: each serves a class of questions, and each can be turned off
+(`ASSISTANT_DISABLED=…`, `python -m eval run --without NAME`) so its worth shows in an ablation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+# name → the class of questions it serves (shown by `python -m eval mechanisms`)
+MECHANISMS: dict[str, str] = {
+    "expansion": "日常用语与文件用语不同（饭店/餐饮服务提供者、砍树/砍伐林木）：同义词词林、复合词逐字匹配、检索扩展",
+    "evidence_refusal": "拒答依据证据：最佳条款对问题内容的覆盖度低于阈值（在 blind dev 上校准）才拒答，而非某个词不见于文件",
+    "structure": "按结构取答案单元：条文的款与项、列表的引语与各项、罚则条文（违反本条例第X条）、问题点名的条文",
+    "multi_doc": "未点名文件而多份文件都有规定（新增光伏装机目标是多少？）：逐份作答，注明出处",
+    "name_source": "回答注明所依据的文件（《X》第N条规定：… / 嘉定区：…）",
+    "doc_routing": "问题未点名文件：先按全文用语找出问题最可能针对的文件，再在其中检索（日常用语在单个条款中排不上前列时）",
+    "rerank": "检索结果按问题内容覆盖度与问法（数字、部门、罚则、列表）重排",
+}
+
+
+def unknown_mechanisms(names: Iterable[str]) -> list[str]:
+    return [n for n in names if n not in MECHANISMS]
+
+
+# A part is answered when its best clause supports it at least this much (share of the question's content the
+# clause covers). Calibrated on the blind dev split: `python -m eval refusal-curve --suite blind_dev`.
+REFUSE_BELOW = 0.45
+
+
+@dataclass(frozen=True)
+class Mechanisms:
+    """What the answer path may use: the mechanisms switched on, and the refusal threshold."""
+
+    disabled: frozenset[str] = frozenset()
+    refuse_below: float = REFUSE_BELOW
+
+    def on(self, name: str) -> bool:
+        assert name in MECHANISMS, name
+        return name not in self.disabled
+
+    @classmethod
+    def of(cls, disabled: Iterable[str] = (), refuse_below: float | None = None) -> "Mechanisms":
+        names = frozenset(disabled)
+        bad = unknown_mechanisms(names)
+        if bad:
+            raise ValueError(f"未知的回答机制：{'、'.join(bad)}；可选：{'、'.join(MECHANISMS)}")
+        return cls(names, REFUSE_BELOW if refuse_below is None else refuse_below)
