@@ -21,6 +21,8 @@ _TITLES = re.compile(r"《[^《》]*》")
 # dates a rule issued by decree (国务院令第N号公布) when nothing was adopted; 施行 is never a version.
 _VERSION_ACTS = ("通过", "修正", "修订", "修改", "批准")
 _PROMULGATION_ACTS = ("公布", "发布", "印发")
+# An amendment named in a citation: 修改 is cited as 修正 (…《关于修改…的决定》修改).
+_AMENDING_ACTS = {"修正": "修正", "修改": "修正", "修订": "修订"}
 _ACT = re.compile("|".join(_VERSION_ACTS + _PROMULGATION_ACTS + ("施行", "生效")))
 _NUM = r"[一二三四五六七八九十百零〇\d]+"
 # The adopting body ends where its session, decree or notice begins: …常务委员会|第二十一次会议通过,
@@ -56,6 +58,32 @@ class History:
             if dates:
                 return max(dates)
         return None
+
+    @property
+    def edition(self) -> str | None:
+        """How a citation names this version: 2024年修正 / 2022年修订 when the 题注 records an amendment, else
+        the year and act of the first version (2020年通过 / 2017年公布 / 2017年批准); None when undated.
+
+        A text re-adopted later (a judicial interpretation 通过 again in 2020 and 2022) was amended; a 批准 after
+        a 通过 (a city's regulation approved by the province) or a joint adoption on two dates is one version."""
+        date = self.version_date
+        if date is None:
+            return None
+        year = date[:4] + "年"
+        amending = [e for e in self.events if e.act in _AMENDING_ACTS and e.date <= date]
+        if amending:
+            return year + _AMENDING_ACTS[amending[-1].act]
+        adopted = [e for e in self.events if e.act == "通过" and not e.joint and e.date <= date]
+        if len(adopted) >= 2:
+            return year + "修正"
+        act = next((e.act for e in reversed(self.events) if e.date == date and e.act), None)
+        return year + (act if act in _VERSION_ACTS + _PROMULGATION_ACTS else "")
+
+    @property
+    def effective_date(self) -> str | None:
+        """The 施行 date the 题注 states (2022年4月10日 施行), if any: the latest."""
+        dates = [e.date for e in self.events if e.act in ("施行", "生效")]
+        return max(dates) if dates else None
 
     @property
     def issuer(self) -> str | None:

@@ -40,6 +40,8 @@ class HeadInfo:
     kind: str | None
     version_date: str | None = None  # the latest adoption / amendment the 题注 states
     part: str | None = None  # a second `# ` line under the title: the part a file holds (民法典 / 物权编)
+    edition: str | None = None  # how a citation names this version (2024年修正), from the 题注
+    effective_date: str | None = None  # the 施行 date the 题注 states
 
 
 def canonical_doc_number(m: re.Match) -> str:
@@ -180,7 +182,8 @@ def read_head(head: list[str], fallback_title: str, headings: tuple[int, ...] = 
         dates = [d for d in dates if d]
         if dates:
             date = iso_date(dates[-1])
-    return HeadInfo(title, title_idx, doc_number, issuer, date, kind_of(title), history.version_date, part)
+    return HeadInfo(title, title_idx, doc_number, issuer, date, kind_of(title), history.version_date, part,
+                    history.edition, history.effective_date)
 
 
 _PRINTED = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*印发$")

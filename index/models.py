@@ -64,13 +64,27 @@ class DocumentMeta:
     # ISO date of the latest adoption / amendment the 题注 states: which version of a law this is.
     # None when the document states none (plans, notices); records written before the field read as None.
     version_date: str | None = None
+    # How a citation names this version (2024年修正 / 2022年修订 / 2020年通过), from the 题注 (index/history.py).
+    edition: str | None = None
+    part: str | None = None  # the part of a law a file holds (民法典 / 物权编): versions are per law and part
+    effective_date: str | None = None  # the 施行 date the document states
+    repeals: tuple[str, ...] = ()  # titles the document says it repeals (《A》同时废止), see index/versions.py
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["repeals"] = list(self.repeals)
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "DocumentMeta":
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
+        """Tolerant of records written by earlier versions (fields missing) and later ones (fields unknown)."""
+        kw = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        kw["repeals"] = tuple(kw.get("repeals") or ())
+        for k in ("doc_id", "title", "path", "content_hash", "fmt"):
+            kw.setdefault(k, "")
+        for k in ("doc_number", "issuer", "date", "kind"):
+            kw.setdefault(k, None)
+        return cls(**kw)
 
 
 @dataclass(frozen=True)

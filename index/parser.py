@@ -21,6 +21,7 @@ from index.models import (
 )
 from index.normalize import Line, normalize_text
 from index.structure import Annex, Outline, Section, build_outline
+from index.versions import citation_prefix, parse_tag, repealed_titles, stated_effective_date
 from index.units import parse_units, split_units
 
 # bge models read 512 tokens; a Chinese character is about one token, and the contextual header takes some.
@@ -85,8 +86,11 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
 
     doc_id = make_doc_id(info.title, info.doc_number, info.version_date, info.part)
     date = info.date or printed_date([lines[i].text for i in outline.closing])
+    provisions = ["\n".join(lines[i].text for i in d.lines) for d in drafts
+                  if d.kind in (KIND_ARTICLE, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH)]
     meta = DocumentMeta(doc_id, info.title, info.doc_number, info.issuer, date, info.kind,
-                        path, content_hash, fmt, info.version_date)
+                        path, content_hash, fmt, info.version_date, info.edition, info.part,
+                        info.effective_date or stated_effective_date(provisions), repealed_titles(provisions))
     offsets = _line_offsets(lines)
     clauses = _finish(drafts, lines, offsets, meta)
     return ParsedDocument(meta, tuple(clauses), norm.text, tuple(warnings))
@@ -201,7 +205,7 @@ def _line_offsets(lines: list[Line]) -> list[tuple[int, int]]:
 
 
 def _finish(drafts: list[_Draft], lines: list[Line], offsets: list[tuple[int, int]], meta: DocumentMeta) -> list[Clause]:
-    prefix = f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number else "")
+    prefix = citation_prefix(meta.title, meta.doc_number, parse_tag(meta.edition))
     clauses: list[Clause] = []
     seen: dict[tuple[str, str], int] = {}
     for order, d in enumerate(drafts):

@@ -31,7 +31,7 @@ JIADING_Q = "嘉定区到2025年新增光伏装机目标是多少？"
 JIADING_CITATION = "《嘉定区减污降碳协同增效实施方案》（嘉府发〔2023〕27号）二、（一）1."
 PUTUO_CITATION = "《普陀区碳达峰实施方案》（普府〔2023〕24号）二、（一）1."
 SONGJIANG_Q = "松江区新增充电桩的目标和牵头部门是什么？"
-ARTICLE_18 = "《上海市环境保护条例》第十八条"
+ARTICLE_18 = "《上海市环境保护条例》（2018年修正）第十八条"
 ARTICLE_18_START = "第十八条本市根据国家规定建立、健全生态保护补偿制度。"
 NEW_TITLE = "滨江示范区绿色低碳试点方案"
 NEW_NUMBER = "滨示发〔2024〕8号"
@@ -207,8 +207,8 @@ def test_broad_question_lists_the_sections_items_with_their_own_cards(page):
 def test_list_question_quotes_the_articles_items(page):
     """哪些情形 of a statute: the article's 项 quoted under its lead-in, the article named."""
     answer = ask(page, "环保条例规定碰到哪些情形，市里要约谈区政府主要负责人？", "未完成环境质量改善目标", "第四十条")
-    assert "《上海市环境保护条例》第四十条" in answer and "未完成重大污染治理任务" in answer, answer
-    expect(page.locator("#cards .group.active .card").first.locator(".cite")).to_have_text("《上海市环境保护条例》第四十条")
+    assert "《上海市环境保护条例》（2018年修正）第四十条" in answer and "未完成重大污染治理任务" in answer, answer
+    expect(page.locator("#cards .group.active .card").first.locator(".cite")).to_have_text("《上海市环境保护条例》（2018年修正）第四十条")
 
 
 def test_enter_sends_and_shift_enter_is_a_newline(page):

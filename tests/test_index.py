@@ -194,7 +194,7 @@ def test_statute_clauses_come_in_document_order(corpus_index):
     assert len(clauses) == 92
     assert [c.label for c in clauses] == ["题注"] + [f"第{int_to_cn(n)}条" for n in range(1, 92)]
     assert clauses[18].text.startswith("第十八条")
-    assert clauses[18].citation == f"《{STATUTE}》第十八条"
+    assert clauses[18].citation == f"《{STATUTE}》（2018年修正）第十八条"
 
 
 def test_clause_json_has_exactly_the_public_fields(corpus_index):

@@ -45,7 +45,9 @@ def test_regulation_yields_its_91_articles_with_chapters(docs):
     assert all(re.fullmatch(r"第[一二三四五六七八九十]+章 \S+", c.path[0]) for c in articles)
     art18 = by_label(doc, "第十八条")
     assert art18.path == ("第三章 绿色发展", "第十八条")
-    assert art18.citation == "《上海市环境保护条例》第十八条"
+    # an amended law is cited with its version, from the 题注's latest amendment (2018年…第五次修正)
+    assert art18.citation == "《上海市环境保护条例》（2018年修正）第十八条"
+    assert (doc.meta.edition, doc.meta.version_date) == ("2018年修正", "2018-12-20")
     assert art18.text.startswith("第十八条") and "生态保护补偿制度" in art18.text
     # 项 （一）…（五） stay inside their article
     art32 = by_label(doc, "第三十二条")
@@ -188,7 +190,7 @@ def test_node_parser_produces_text_nodes_with_context_header(docs):
     n18 = next(n for n in nodes if n.metadata["label"] == "第十八条")
     assert n18.get_content(MetadataMode.EMBED).startswith("《上海市环境保护条例》第三章 绿色发展 第十八条\n第十八条")
     assert n18.get_content(MetadataMode.NONE).startswith("第十八条")
-    assert n18.metadata["citation"] == "《上海市环境保护条例》第十八条"
+    assert n18.metadata["citation"] == "《上海市环境保护条例》（2018年修正）第十八条"
     assert NodeRelationship.PREVIOUS in n18.relationships and NodeRelationship.NEXT in n18.relationships
 
 
