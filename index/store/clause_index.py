@@ -19,22 +19,24 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from index.aliases import label_key
 from index.models import Clause, DocumentMeta, Hit, IngestReport
+from index.store import marks as marks_table
 from index.store.db import DB_FILE, NAMES, TOKENIZER, Database, StoreCorrupt, generation, get_meta
 from index.store.fusion import rrf
 from index.store.lexical import LexicalView
-from index.store.names import DocumentNames, UnknownDocument, names_version
+from index.store.names import UnknownDocument, names_version
+from index.store.view import _View
 from index.store.substrings import SubstringView
 from index.store.tokens import TOKENIZER_VERSION
 from index.store.vectors import RetrievalMode, Vectors
 from index.synonyms import expand
+from index.versions import STATUS_REPEALED, USER_STATUSES, Mark, Validity, describe, law_key, version_key
 
 logger = logging.getLogger(__name__)
 
@@ -43,44 +45,6 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 DEFAULT_MAX_CHARS = 420  # index.parser.DEFAULT_MAX_CHARS, without importing the parser on the read path
 CLAUSE_CACHE = 20000  # parsed Clause objects kept per process (rows never change, so no invalidation)
 VIEW_RECHECK_S = 0.05  # how stale a cached generation may be for per-document questions (see _current)
-
-
-@dataclass
-class _View:
-    """One committed generation: the document list and, built on first use, what questions need of it."""
-
-    generation: int
-    docs: list[tuple[int, DocumentMeta, int]]  # (seq, meta, clauses) in ingest order
-    stored_aliases: dict[str, list[str]] = field(default_factory=dict, repr=False)
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _lazy: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def seq_of(self) -> dict[str, int]:
-        return self._get("seq_of", lambda: {m.doc_id: s for s, m, _ in self.docs})
-
-    @property
-    def meta_of(self) -> dict[int, DocumentMeta]:
-        return self._get("meta_of", lambda: {s: m for s, m, _ in self.docs})
-
-    @property
-    def live(self) -> np.ndarray:
-        return self._get("live", lambda: np.asarray([s for s, _, _ in self.docs], dtype=np.int32))
-
-    @property
-    def names(self) -> DocumentNames:
-        return self._get("names", lambda: DocumentNames([m for _, m, _ in self.docs], self.stored_aliases))
-
-    @property
-    def titles(self) -> str:
-        return self._get("titles", lambda: "\n".join(m.title for _, m, _ in self.docs))
-
-    def _get(self, key, build):
-        if key not in self._lazy:
-            with self.lock:
-                if key not in self._lazy:
-                    self._lazy[key] = build()
-        return self._lazy[key]
 
 
 class ClauseIndex:
@@ -147,6 +111,9 @@ class ClauseIndex:
 
             with self._writing():  # silently: same answers, computed once instead of per process
                 refresh_names(self.db)
+        if has_docs and migrate.needs_versions(self.db):
+            with self._writing():
+                migrate.add_versions(self.db)
 
     def _writing(self):
         from contextlib import ExitStack
@@ -183,7 +150,7 @@ class ClauseIndex:
                 docs = [(s, DocumentMeta.from_json(json.loads(m)), n) for s, m, n, _ in rows]
                 fresh = get_meta(conn, NAMES) == names_version()
                 stored = {m.doc_id: json.loads(a) for (_, m, _), (_, _, _, a) in zip(docs, rows)} if fresh else {}
-                self._v = _View(gen, docs, stored)
+                self._v = _View(gen, docs, stored, marks_table.load(conn))
             return self._v
 
     def _read(self):
@@ -204,7 +171,11 @@ class ClauseIndex:
                 if len(self._clause_cache) >= CLAUSE_CACHE:
                     self._clause_cache.clear()
                 self._clause_cache[row] = Clause.from_record(json.loads(rec))
-        return {r: self._clause_cache[r] for r in rows if r in self._clause_cache}
+        out = {r: self._clause_cache[r] for r in rows if r in self._clause_cache}
+        dressing = self._view(conn).dressing
+        if dressing:
+            out = {r: _dressed(c, dressing) for r, c in out.items()}
+        return out
 
     def _select(self, sql: str, args: Sequence = ()) -> list[Clause]:
         """Clauses by a query returning rows (in its order)."""
@@ -346,24 +317,68 @@ class ClauseIndex:
             v = self._view(conn)
             return v._get("vocabulary", lambda: self._lexical(conn, v).words(conn))
 
-    # ---- lookup ---------------------------------------------------------------------------
-    def lookup(self, reference: str, doc: str | None = None) -> list[Clause]:
-        """Clauses a formal reference names: 嘉定 二（一）1 / 环境保护条例 第十八条 / 第18条 (within `doc`) / 附件1 第12项."""
+    # ---- versions and status -------------------------------------------------------------
+    def validity(self, doc_id: str) -> Validity:
+        """A document's versions and status: 现行有效 / 已被修订 / 已废止 / 尚未施行 (index/versions.py)."""
+        return self._current().validity[doc_id]
+
+    def status_line(self, doc_id: str) -> str:
+        """One line on a document's status: 已被修订（由2024年修正版取代，2024-09-27）."""
         v = self._current()
-        text = reference.strip()
-        if doc:
-            doc_ids = [self.resolve_doc(doc).doc_id]
-        else:
-            found = self.mentions(text)
-            doc_ids = list(dict.fromkeys(d for _, ids in found for d in ids)) or [m.doc_id for _, m, _ in v.docs]
-            for alias, _ in found:
-                text = text.replace(alias, " ")
-        key = label_key(text)
-        if not key:
-            return []
-        order = {v.seq_of[d]: i for i, d in enumerate(doc_ids) if d in v.seq_of}
-        rows = self._select("SELECT row FROM clauses WHERE label_key = ? ORDER BY doc_seq, ord", (key,))
-        return sorted((c for c in rows if v.seq_of.get(c.doc_id) in order), key=lambda c: order[v.seq_of[c.doc_id]])
+        metas = v.meta_of
+        titles = {m.doc_id: m.title for m in metas.values()}
+        editions = {d: (x.tag or metas[v.seq_of[d]].edition) and f"{x.tag or metas[v.seq_of[d]].edition}版"
+                    for d, x in v.validity.items()}
+        return describe(v.validity[doc_id], titles, editions)
+
+    def versions(self, doc: str) -> list[DocumentMeta]:
+        """Every version of a document's law in the store, oldest first."""
+        v = self._current()
+        key = law_key(self.resolve_doc(doc))
+        return sorted((m for _, m, _ in v.docs if law_key(m) == key), key=lambda m: (version_key(m), m.doc_id))
+
+    def versions_asked(self, doc_ids: Sequence[str], spec) -> list[str]:
+        """The documents a question names, each replaced by the version it asks for (an EditionSpec: 2020年版 /
+        修订前); a law with one version in the store, or without the version asked for, stays as named."""
+        from index.store.lookup import choose_version
+
+        v = self._current()
+        out: list[str] = []
+        for d in doc_ids:
+            key = law_key(v.meta_of[v.seq_of[d]])
+            versions = sorted((m for _, m, _ in v.docs if law_key(m) == key), key=lambda m: (version_key(m), m.doc_id))
+            picked, _ = choose_version(v, versions, spec) if len(versions) > 1 else ([], None)
+            out.extend(m.doc_id for m in picked) if picked else out.append(d)
+        return list(dict.fromkeys(out))
+
+    def set_status(self, doc: str, status: str | None, note: str | None = None, by: str | None = None) -> Validity:
+        """Mark a document 已废止 / 尚未施行 / 现行有效, or (status None) clear the mark; kept by doc_id, so it
+        survives re-ingest. Returns the document's validity afterwards."""
+        from datetime import datetime
+
+        if status is not None and status not in USER_STATUSES:
+            raise ValueError(f"状态只能是 {'、'.join(USER_STATUSES)}（或 清除）")
+        meta = self.resolve_doc(doc)
+        mark = Mark(meta.doc_id, status, note or None, datetime.now().astimezone().isoformat(timespec="seconds"), by) \
+            if status else None
+        with self._writing():
+            with self.db.write() as tx:
+                marks_table.save(tx.conn, meta.doc_id, mark)
+                tx.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        self._checked = float("-inf")
+        return self.validity(meta.doc_id)
+
+    # ---- lookup ---------------------------------------------------------------------------
+    def resolve_reference(self, reference: str, doc: str | None = None):
+        """What a reference names (index/store/lookup.py): 《title》（2024年修正）第X条第Y款, a short title, a 文号 with or
+        without a clause path, 嘉定 二（一）1, 第十八条 within `doc`; one line when it names nothing that exists."""
+        from index.store.lookup import resolve
+
+        return resolve(self, reference, doc)
+
+    def lookup(self, reference: str, doc: str | None = None) -> list[Clause]:
+        """Clauses a formal reference names (see resolve_reference); [] when it names none."""
+        return self.resolve_reference(reference, doc).clauses
 
     def find_quote(self, quote: str) -> Clause | None:
         """The clause whose text contains `quote` (or its longest phrase): how a follow-up finds what was cited."""
@@ -377,9 +392,12 @@ class ClauseIndex:
 
     # ---- search -------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, doc: str | Sequence[str] | None = None) -> list[Hit]:
+        """Ranked clauses of the current versions (or of `doc`): the documents a query names first, an article it
+        names (第十八条) first within them, repealed documents after the ones in force."""
         tx = self._read()
         if not query.strip() or tx is None:
             return []
+        mentioned = set(self.mentioned_docs(query)) if not doc else set()
         with tx as conn:
             v = self._view(conn)
             if not v.docs:
@@ -387,13 +405,15 @@ class ClauseIndex:
             doc_ids = None
             if doc:
                 doc_ids = {v.names.resolve(d).doc_id for d in ([doc] if isinstance(doc, str) else doc)}
-            allowed = np.asarray([v.seq_of[d] for d in doc_ids], dtype=np.int32) if doc_ids else None
+            allowed = np.asarray([v.seq_of[d] for d in doc_ids], dtype=np.int32) if doc_ids else v.current_seqs
             lex = self._lexical(conn, v)
             lexical = _dedupe((int(lex.rows.owner[r]), s) for r, s in lex.search(conn, expand(query), self.candidates * 2, allowed))
             ids = dict(conn.execute(f"SELECT row, clause_id FROM clauses WHERE row IN ({','.join('?' * len(lexical))})",
                                     [r for r, _ in lexical])) if lexical else {}
             lexical = [(ids[r], s) for r, s in lexical if r in ids]
-            dense = self._dense_search(conn, v, query, allowed)
+            dense = self._dense_search(conn, v, query, allowed if doc_ids else None)
+            if not doc_ids and v.hidden:
+                dense = [(c, s) for c, s in dense if c.split("-", 1)[0] not in v.hidden]
             lex_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
             dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
             if dense:
@@ -401,16 +421,23 @@ class ClauseIndex:
                             k=self.rrf_k)
             else:
                 fused = lexical[: self.candidates]
+            named = self._named_articles(conn, v, query, doc_ids or mentioned)
+            if named:  # 第十八条 of the document named never loses to its 第二十八条
+                top = fused[0][1] if fused else 1.0
+                fused = [(c, top) for c in named] + [x for x in fused if x[0] not in set(named)]
             head = [cid for cid, _ in fused]
             rows = dict(conn.execute(f"SELECT clause_id, row FROM clauses WHERE clause_id IN ({','.join('?' * len(head))})",
                                      head)) if head else {}
             clauses = self._rows_to_clauses(conn, list(rows.values()))
             by_id = {cid: clauses[r] for cid, r in rows.items() if r in clauses}
         fused = [x for x in fused if x[0] in by_id]
-        mentioned = set(self.mentioned_docs(query)) if doc_ids is None else set()
         if mentioned:  # the question names documents: their clauses first, in fused order
             fused = [x for x in fused if by_id[x[0]].doc_id in mentioned] + \
                     [x for x in fused if by_id[x[0]].doc_id not in mentioned]
+        repealed = {d for d, x in v.validity.items() if x.status == STATUS_REPEALED} - mentioned if not doc_ids else set()
+        if repealed:  # a repealed document answers only where no document in force does
+            fused = [x for x in fused if by_id[x[0]].doc_id not in repealed] + \
+                    [x for x in fused if by_id[x[0]].doc_id in repealed]
         rerank: dict[str, float] = {}
         if self._reranker is not None and fused:  # loaded by the dense search above, when configured
             top = [cid for cid, _ in fused[: self.rerank_top_n]]
@@ -419,6 +446,18 @@ class ClauseIndex:
             fused = sorted(((c, rerank[c]) for c in top), key=lambda x: -x[1]) + fused[self.rerank_top_n:]
         return [Hit(by_id[cid], score, rank, lex_rank.get(cid), dense_rank.get(cid), rerank.get(cid))
                 for rank, (cid, score) in enumerate(fused[:k], 1)]
+
+    def _named_articles(self, conn, v: _View, query: str, doc_ids: set[str] | frozenset[str]) -> list[str]:
+        """Clause ids of the articles a query names (第十八条) in the documents it names or is limited to."""
+        from index.references import named_article_keys
+
+        keys = named_article_keys(query)
+        seqs = [v.seq_of[d] for d in doc_ids if d in v.seq_of and (d not in v.hidden or len(doc_ids) == 1)]
+        if not keys or not seqs:
+            return []
+        rows = conn.execute(f"SELECT clause_id FROM clauses WHERE label_key IN ({','.join('?' * len(keys))}) AND doc_seq IN "
+                            f"({','.join('?' * len(seqs))}) ORDER BY doc_seq, ord", [*keys, *seqs]).fetchall()
+        return [c for (c,) in rows]
 
     def _dense_search(self, conn, v: _View, query: str, allowed: np.ndarray | None) -> list[tuple[str, float]]:
         """(clause_id, similarity) from Chroma, live clauses of the allowed documents only; [] when dense is off."""
@@ -466,6 +505,13 @@ class ClauseIndex:
 
     def dense_count(self) -> int:
         return self.vectors.count()
+
+def _dressed(c: Clause, dressing: dict[str, tuple[str, str]]) -> Clause:
+    stored, shown = dressing.get(c.doc_id, ("", ""))
+    if stored and c.citation.startswith(stored):
+        return replace(c, citation=shown + c.citation[len(stored):])
+    return c
+
 
 def _dedupe(ranked: Iterable[tuple[object, float]]) -> list[tuple[object, float]]:
     """Chunk hits → clause hits: a clause ranks by its best part."""

@@ -43,6 +43,8 @@ CREATE INDEX IF NOT EXISTS chunks_clause ON chunks(clause_row);
 CREATE TABLE IF NOT EXISTS embedded(model TEXT NOT NULL, chunk_id TEXT NOT NULL, PRIMARY KEY(model, chunk_id)) WITHOUT ROWID;
 -- vectors to delete from Chroma, written by the commit that drops their chunks, cleared once Chroma has them gone
 CREATE TABLE IF NOT EXISTS chroma_trash(chunk_id TEXT PRIMARY KEY) WITHOUT ROWID;
+-- users' status marks (index/store/marks.py), by doc_id so they survive re-ingest
+CREATE TABLE IF NOT EXISTS marks(doc_id TEXT PRIMARY KEY, status TEXT NOT NULL, note TEXT, marked_at TEXT, marked_by TEXT);
 """
 
 

@@ -22,6 +22,7 @@ from index.store.db import GENERATION, NAMES, TOKENIZER, Database, get_meta, set
 from index.store.names import aliases_of, names_version
 from index.store.prepare import Prepared, default_workers, prepare_clauses, prepare_many
 from index.store.tokens import TOKENIZER_VERSION
+from index.versions import law_key
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 COMMIT_CLAUSES = 20000  # clauses per transaction: bounds memory and what an interrupted ingest loses
@@ -77,11 +78,12 @@ def ingest(db: Database, paths: Sequence[str | Path], *, max_chunk_chars: int, c
         doc, doc_warnings = result[1], result[2]
         warnings.extend(f"{f}: {w}" for w in doc_warnings)
         old = by_path.get(str(f))
-        if old and old != doc.meta.doc_id:
+        if old and old != doc.meta.doc_id and law_key(metas[old]) != law_key(doc.meta):
             dropped.add(old)  # the same file now parses as another document (its title changed)
+        # (a file that now holds another version of its law adds that version: no version is ever lost)
         same = metas.get(doc.meta.doc_id)
         if same and same.path != doc.meta.path:
-            warnings.append(f"{f}: 与已导入的 {same.path} 是同一文件（标题与文号相同），已用新文件替换")
+            warnings.append(f"{f}: 与已导入的 {same.path} 是同一文件（标题、文号与版本相同），已用新文件替换")
         batch[doc.meta.doc_id] = doc
         metas[doc.meta.doc_id] = doc.meta
         written[doc.meta.doc_id] = len(doc.clauses)

@@ -41,12 +41,17 @@ class UnknownDocument(LookupError):
 class DocumentNames:
     """Aliases, mentions, short names and levels of a fixed list of documents (in ingest order)."""
 
-    def __init__(self, metas: Sequence[DocumentMeta], stored: Mapping[str, Sequence[str]] | None = None) -> None:
-        """`stored`: doc_id → aliases as committed (current names_version()); missing ones are computed."""
+    def __init__(self, metas: Sequence[DocumentMeta], stored: Mapping[str, Sequence[str]] | None = None,
+                 hidden: frozenset[str] = frozenset()) -> None:
+        """`stored`: doc_id → aliases as committed (current names_version()); missing ones are computed.
+        `hidden`: superseded versions, which no question names (their current version answers instead) and which
+        `resolve` returns only by doc_id, file name, or a title no current document has."""
         self.metas = {m.doc_id: m for m in metas}
         stored = stored or {}
         table: dict[str, list[str]] = {}
-        for m in metas:
+        shown = [m for m in metas if m.doc_id not in hidden]
+        metas = shown + [m for m in metas if m.doc_id in hidden]  # current versions first: they win a shared key
+        for m in shown:
             found = stored.get(m.doc_id)
             for alias in (found if found is not None else aliases_of(m.title)):
                 table.setdefault(alias, []).append(m.doc_id)
@@ -57,14 +62,15 @@ class DocumentNames:
         self._lengths = sorted({len(a) for a in table}, reverse=True)
         self._joined = "\n".join(table)  # aliases hold no newline: `x in joined` ⟺ x is inside some alias
         self.places = {d: own_place(m.title) for d, m in self.metas.items()}
-        self._place_count = Counter(p for p in self.places.values() if p)
+        self._place_count = Counter(p for d, p in self.places.items() if p and d not in hidden)
+        self._hidden = hidden
         self._keys: dict[str, DocumentMeta] = {}
         for m in metas:
             for key in (m.title, m.doc_number, Path(m.path).name, Path(m.path).stem):
                 if key:
                     self._keys.setdefault(key, m)
         self._chars: dict[str, set[str]] = {}  # character → doc ids whose title has it
-        for m in metas:
+        for m in shown:
             for ch in set(m.title):
                 self._chars.setdefault(ch, set()).add(m.doc_id)
 
@@ -125,7 +131,8 @@ class DocumentNames:
             return self.metas[key]
         if key in self._keys:
             return self._keys[key]
-        partial = [m for m in self.metas.values() if key and key in m.title]
-        if len(partial) == 1:
+        partial = [m for m in self.metas.values() if key and key in m.title and m.doc_id not in self._hidden]
+        partial = partial or [m for m in self.metas.values() if key and key in m.title]
+        if len({(m.title, m.doc_number) for m in partial}) == 1:
             return partial[0]
         raise UnknownDocument(doc, [m.title for m in (partial or list(self.metas.values()))])
