@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 
 from index.models import Clause
+from index.references import ARTICLE_HEAD, ITEM_LINE, article_paragraphs as _paragraphs  # noqa: F401 (re-exported)
 
-ARTICLE_HEAD = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*(?:[（(][^（）()]{1,20}[)）])?\s*")
-ITEM_LINE = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.．、])")
 _LIST_LEAD = re.compile(r"(?:下列|以下|如下)[^。；]{0,12}[：:]\s*$|之一的[^。]*[：:]\s*$")
 
 
@@ -57,23 +56,8 @@ def item_lead_in(clause: Clause, sentence: str) -> str | None:
 
 
 def article_paragraphs(clause: Clause) -> list[str]:
-    """An article's 款, each with its 项: 第七条（技术标准）⏎集中充电设施应当具备下列功能：⏎（一）… → one 款.
-
-    The label and a caption such as （技术标准） are dropped; a line opening with （一）/1. belongs to
-    the 款 before it.
-    """
-    out: list[str] = []
-    for i, line in enumerate(clause.text.split("\n")):
-        line = line.strip()
-        if i == 0:
-            line = ARTICLE_HEAD.sub("", line).strip()
-        if not line:
-            continue
-        if out and (ITEM_LINE.match(line) or out[-1].endswith(("：", ":"))):
-            out[-1] += line
-        else:
-            out.append(line)
-    return out
+    """An article's 款, each with its 项 (index/references.py): what the answerers quote whole."""
+    return _paragraphs(clause.text)
 
 
 def sentences_of_text(text: str) -> list[str]:
