@@ -26,8 +26,10 @@ from assistant.chat_view import cards_html, conversation_html
 from assistant.conversation import MAX_TURNS, History, Turn, UserHistories, turns_from_json
 from assistant.export import docx_name, to_docx
 from assistant.service import Assistant
+from index.versions import USER_STATUSES
 
 ALL_DOCS = "全部文件"
+CLEAR_MARK = "清除标注"
 HISTORY_KEY = "policy-qa-history"  # localStorage key of the conversations (login off)
 EXPORT_KEEP_S = 600  # audit downloads are built in a temporary folder, removed at the next export after this
 
@@ -153,14 +155,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def on_lookup(query: str, doc: str) -> str:
         if not (query or "").strip():
             return '<div class="empty">请输入关键词、草稿句子或条款引用。</div>'
-        results, exact = assistant.lookup(query.strip(), None if doc in (None, "", ALL_DOCS) else doc)
-        return views.lookup_rows(results, exact, query.strip())
+        return views.lookup_rows(assistant.lookup(query.strip(), None if doc in (None, "", ALL_DOCS) else doc))
 
     # ---- library ------------------------------------------------------------------------
     def library_outputs(message: str):
         names = titles()
-        return (views.docs_rows(assistant.documents()), status(), message,
-                gr.update(choices=[ALL_DOCS] + names), gr.update(choices=names, value=None))
+        library = assistant.library()
+        versions = views.version_choices(library)
+        return (views.docs_rows(library), status(), message, gr.update(choices=[ALL_DOCS] + names),
+                gr.update(choices=names, value=None), gr.update(choices=versions, value=None))
 
     def import_files(files: list[str] | None, progress=gr.Progress()):
         if not files:
@@ -180,6 +183,18 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         lines = [f"✅ 重新索引完成：更新 {report.documents} 个文件，未变化 {report.skipped_unchanged} 个。"]
         lines += [f"❌ {Path(f.path).name}: {f.error}" for f in report.failed]
         return library_outputs("\n\n".join(lines))
+
+    def on_mark(doc_id: str | None, mark: str | None, note: str, request: gr.Request):
+        """The library's status mark: 已废止 / 尚未施行 / 现行有效, or 清除标注 (the administrator, when login is on)."""
+        if login and user_of(request) != settings.auth_user:
+            raise gr.Error("只有管理员可以标注文件的效力状态。")
+        if not doc_id or not mark:
+            return library_outputs("请先选择文件和效力状态。")
+        status_ = None if mark == CLEAR_MARK else mark
+        v = assistant.set_status(doc_id, status_, (note or "").strip() or None, user_of(request))
+        meta = next(m for m, _ in assistant.documents() if m.doc_id == doc_id)
+        done = "已清除标注" if status_ is None else f"已标注为{status_}"
+        return library_outputs(f"✅ 《{meta.title}》{done}；现在：{assistant.index.status_line(v.doc_id)}。")
 
     def on_remove(title: str | None):
         if not title:
@@ -219,18 +234,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                    history=history or [])
         return answer.to_json()
 
-    def api_lookup(query: str, doc: str | None = None) -> list[dict]:
-        """Clauses for a reference (嘉定 二（一）1 / 第十八条) or, failing that, a ranked search with scores."""
-        results, exact = assistant.lookup(query, doc or None)
-        return [dict(c.to_json(), score=s, exact=exact) for c, s in results]
+    def api_lookup(query: str, doc: str | None = None) -> dict:
+        """Clauses a reference names (《title》（2024年修正）第X条第Y款, a short title, a 文号, 嘉定 二（一）1, any citation
+        this product prints), or a ranked search with scores: {query, exact, message, notes, results}."""
+        return assistant.lookup(query, doc or None).to_json()
 
     def api_docs() -> dict:
         """The indexed documents and the retrieval mode."""
         # `source_file` (a name, not the server path): gradio_client would take a string "path" for a file to fetch.
         docs = []
-        for m, n in assistant.documents():
-            d = {k: v for k, v in m.to_json().items() if k != "path"}
-            docs.append(dict(d, clauses=n, source_file=Path(m.path).name))
+        for m, n, validity, line in assistant.library():
+            d = {k: x for k, x in m.to_json().items() if k != "path"}
+            docs.append(dict(d, clauses=n, source_file=Path(m.path).name, status=validity.status, status_line=line,
+                             citation_edition=validity.tag, versions=list(validity.versions)))
         return {"retrieval": assistant.mode().to_json(), "documents": docs}
 
     with gr.Blocks(title="政策条款问答助手") as demo:
@@ -268,9 +284,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 lookup_out = gr.HTML(js_on_load=views.static("copy.js"), elem_id="lookup-results")
             drafting_tab(assistant)
             with gr.Tab("文件库", id="library"):
-                docs_table = gr.Dataframe(views.docs_rows(assistant.documents()), interactive=False, wrap=True,
-                                          headers=["标题", "文号", "发文机关", "日期", "类型", "条款数", "doc_id"],
-                                          column_widths=["24%", "14%", "28%", "10%", "8%", "6%", "10%"],
+                docs_table = gr.Dataframe(views.docs_rows(assistant.library()), interactive=False, wrap=True,
+                                          headers=views.DOCS_HEADERS,
+                                          column_widths=["20%", "9%", "15%", "11%", "17%", "8%", "6%", "5%", "9%"],
                                           elem_id="docs-table")
                 with gr.Row():
                     with gr.Column():
@@ -281,6 +297,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         remove_doc = gr.Dropdown(titles(), label="删除文件", value=None)
                         remove_btn = gr.Button("删除所选文件", variant="stop")
                         reindex_btn = gr.Button("重新索引（默认文件库和已上传文件）")
+                with gr.Accordion("效力标注", open=False, elem_id="validity"):
+                    gr.Markdown("同一法规的新旧版本自动关联：最新版本为“现行有效”，旧版本为“已被修订”；文件中声明废止的"
+                                "（如“《…》同时废止”）自动标为“已废止”。也可以手动标注，标注保存在索引中，重新导入后仍然有效。"
+                                "命令行：`python -m assistant status 文件 已废止`。")
+                    with gr.Row():
+                        mark_doc = gr.Dropdown(views.version_choices(assistant.library()), label="标注的文件", value=None,
+                                               scale=3, elem_id="mark-doc")
+                        mark_status = gr.Dropdown(list(USER_STATUSES) + [CLEAR_MARK], label="效力状态", value=None,
+                                                  scale=1, elem_id="mark-status")
+                        mark_note = gr.Textbox(label="说明（可选）", scale=2, elem_id="mark-note")
+                    mark_btn = gr.Button("保存标注", elem_id="mark-btn")
                 lib_msg = gr.Markdown(elem_id="library-message")
                 with gr.Accordion("审计日志（管理员）", open=False, elem_id="audit"):
                     gr.Markdown("每次回答都记入审计日志：时间、用户、问题、引用的条款及文件版本、是否拒答、用时和反馈。"
@@ -304,10 +331,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         lookup_io = dict(inputs=[lookup_q, lookup_doc], outputs=[lookup_out], **private)
         lookup_q.submit(on_lookup, **lookup_io)
         lookup_btn.click(on_lookup, **lookup_io)
-        lib_out = [docs_table, status_box, lib_msg, lookup_doc, remove_doc]
+        lib_out = [docs_table, status_box, lib_msg, lookup_doc, remove_doc, mark_doc]
         import_btn.click(import_files, inputs=[upload], outputs=lib_out, **private)
         reindex_btn.click(reindex, outputs=lib_out, **private)
         remove_btn.click(on_remove, inputs=[remove_doc], outputs=lib_out, **private)
+        mark_btn.click(on_mark, inputs=[mark_doc, mark_status, mark_note], outputs=lib_out, **private)
         audit_btn.click(audit_downloads, outputs=[audit_files, audit_note], **private)
         demo.load(lambda: library_outputs(""), outputs=lib_out, **private)
         demo.load(on_load, inputs=[stored], outputs=view_out, **private)

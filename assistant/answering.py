@@ -22,6 +22,7 @@ from assistant.retrieve import Candidates, retrieve
 from assistant.text import strip_markers
 from assistant.types import Answer, Draft, Sentence
 from index.models import Hit
+from index.versions import STATUS_CURRENT
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
@@ -170,8 +171,28 @@ def stream_answer(assistant: "Assistant", question: str, history: Sequence[dict]
             notice = llm_draft.notice
     sentences = check_answer(draft.text, clauses)
     text, sentences, citations = renumber(sentences, clauses)
+    notice = "；".join(x for x in (notice, validity_notice(assistant, [c.clause for c in citations])) if x) or None
     yield Answer(question, p.cond.question, text, tuple(citations), tuple(sentences), False, draft.backend, notice,
                  support=round(p.evidence.support, 4))
+
+
+def validity_notice(assistant: "Assistant", clauses: Sequence) -> str | None:
+    """One line naming each cited document that is not in force: 所引《X》已废止（用户标注）."""
+    idx = assistant.index
+    if not hasattr(idx, "status_line"):
+        return None
+    lines = []
+    for doc_id in dict.fromkeys(c.doc_id for c in clauses):
+        line = idx.status_line(doc_id)
+        if not line.startswith(STATUS_CURRENT):
+            c = next(c for c in clauses if c.doc_id == doc_id)
+            lines.append(f"所引《{c.doc_title}》{_tag(idx, doc_id)}{line}")
+    return "；".join(lines) or None
+
+
+def _tag(idx, doc_id: str) -> str:
+    tag = idx.validity(doc_id).tag
+    return f"（{tag}）" if tag else ""
 
 
 def _refused(question: str, p: Prepared) -> Answer:

@@ -1,4 +1,4 @@
-"""Command line: python -m assistant {ingest,docs,clauses,search,remove,ask,chat,audit,compare,tasks,targets} ...
+"""Command line: python -m assistant {ingest,docs,clauses,search,lookup,status,remove,ask,chat,audit,compare,tasks,targets} ...
 
 Only translates arguments and output; all work is done by the Assistant service. Imports stay inside the
 commands, so `docs` and `--help` start without the answer path or the models.
@@ -11,6 +11,8 @@ import sys
 from typing import Sequence
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+CLEAR = "清除"
+USER_STATUSES = ("已废止", "尚未施行", "现行有效")  # index.versions.USER_STATUSES, without importing the index for --help
 
 EPILOG = """示例 / examples:
   python -m assistant ingest                       # 导入 data/policies/ 下的全部文件
@@ -19,6 +21,12 @@ EPILOG = """示例 / examples:
   python -m assistant clauses 上海市环境保护条例
   python -m assistant search "嘉定区新增光伏装机目标" -k 5
   python -m assistant search "第十八条" --doc 上海市环境保护条例 --json
+  python -m assistant lookup "《上海市环境保护条例》第十八条第二款"    # 按引用查找：标题、简称、文号、本产品打印的引文
+  python -m assistant lookup "环境保护条例 第十八条"
+  python -m assistant lookup "《嘉定区减污降碳协同增效实施方案》（嘉府发〔2023〕27号）二、（一）1."
+  python -m assistant lookup "上海市优化营商环境条例 2020年版 第八十五条"   # 指定版本；也可写“修订前”
+  python -m assistant status 上海市优化营商环境条例                 # 查看效力状态和各版本
+  python -m assistant status 上海市环境保护条例 已废止 --note "2027年起由新条例取代"
   python -m assistant remove 普陀区碳达峰实施方案
   python -m assistant ask "嘉定区到2025年新增光伏装机目标是多少？哪些部门负责？"
   python -m assistant ask "那青浦区呢？" --history history.json --json
@@ -56,6 +64,24 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("query", metavar="QUERY")
     s.add_argument("-k", type=int, default=5, help="返回条数（默认 5）")
     s.add_argument("--doc", action="append", help="只在该文件中检索（可重复）")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("lookup", parents=[common], help="按引用查找条款（《标题》第X条第Y款、简称、文号、规范引文）",
+                       description="按引用查找条款：《标题》第X条（第Y款、第Z项）、简称（大气污染防治条例 第十八条）、文号（可带条款）、"
+                                   "本产品打印的规范引文，可指定版本（2020年版、修订前）。引用的条款不存在时只输出一行说明；"
+                                   "不是引用时按相关度检索。")
+    s.add_argument("reference", metavar="REF")
+    s.add_argument("--doc", help="在该文件中查找（doc_id 或标题）")
+    s.add_argument("-k", type=int, default=10, help="不是引用时返回的条数（默认 10）")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("status", parents=[common], help="查看或标注文件的效力状态（已废止 / 尚未施行 / 现行有效 / 清除）",
+                       description="不带状态时列出该法规在库中的各版本及效力；带状态时标注（保存在索引中，重新导入后仍有效）。"
+                                   "“清除”撤销手动标注。")
+    s.add_argument("doc", metavar="DOC", help="doc_id 或标题（同名多个版本时，标题指现行版本，用 doc_id 指定旧版本）")
+    s.add_argument("status", nargs="?", choices=[*USER_STATUSES, CLEAR], metavar="STATUS",
+                   help=f"{' / '.join(USER_STATUSES)} / {CLEAR}")
+    s.add_argument("--note", help="说明，如“2027年1月1日起由新条例取代”")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("remove", parents=[common], help="从索引中删除一个文件")
@@ -159,7 +185,10 @@ def cmd_ingest(args, assistant) -> int:
 def cmd_docs(args, assistant) -> int:
     mode = assistant.mode()
     docs = [dict(m.to_json(), clauses=n) for m, n in assistant.documents()]
-    rows = [{k: d[k] for k in ("doc_id", "title", "doc_number", "issuer", "date", "kind", "clauses", "path")} for d in docs]
+    library = {m.doc_id: (v, line) for m, _, v, line in assistant.library()}
+    rows = [dict({k: d[k] for k in ("doc_id", "title", "doc_number", "issuer", "date", "kind", "clauses", "path")},
+                 edition=d.get("edition"), status=library[d["doc_id"]][0].status, status_line=library[d["doc_id"]][1])
+            for d in docs]
     if args.json:
         print(json.dumps({"retrieval": mode.to_json(), "documents": rows}, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -169,7 +198,7 @@ def cmd_docs(args, assistant) -> int:
         print("索引为空：运行 `python -m assistant ingest` 导入 data/policies/ 下的文件。")
     for r in rows:
         print(f"{r['doc_id']}  《{r['title']}》 {r['doc_number'] or '（无文号）'}  {r['issuer'] or '—'}  "
-              f"{r['date'] or '—'}  {r['kind'] or '—'}  {r['clauses']} 条  {r['path']}")
+              f"{r['date'] or '—'}  {r['kind'] or '—'}  {r['edition'] or '—'}  {r['status_line']}  {r['clauses']} 条  {r['path']}")
     return EXIT_OK
 
 
@@ -208,6 +237,52 @@ def cmd_search(args, assistant) -> int:
         c = h.clause
         units = f"\n  责任单位：{'、'.join(c.units)}" if c.units else ""
         print(f"{h.rank}. {c.citation}  （得分 {h.score:.4f}）\n  {c.text[:300]}{'…' if len(c.text) > 300 else ''}{units}\n")
+    return EXIT_OK
+
+
+def cmd_lookup(args, assistant) -> int:
+    _first_use(args, assistant)
+    found = assistant.lookup(args.reference, args.doc, args.k)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK if found.rows else EXIT_FAILED
+    if found.message:
+        print(found.message)
+    for note in found.notes:
+        print(f"注意：{note}")
+    if not found.rows:
+        if not found.message:
+            print("没有找到匹配的条款。")
+        return EXIT_FAILED
+    for n, r in enumerate(found.rows, 1):
+        c = r.clause
+        status = f"  【{r.status}】" if r.status and not found.notes else ""
+        score = f"  （得分 {r.score:.4f}）" if r.score is not None else ""
+        print(f"{n}. {c.citation}{status}{score}")
+        if r.focus:
+            print("  " + r.focus.replace("\n", "\n  "))
+        else:
+            print("  " + c.text.replace("\n", "\n  "))
+        print()
+    return EXIT_OK
+
+
+def cmd_status(args, assistant) -> int:
+    meta = assistant.index.resolve_doc(args.doc)
+    if args.status:
+        v = assistant.set_status(meta.doc_id, None if args.status == CLEAR else args.status, args.note)
+        if not args.json:
+            print(f"《{meta.title}》{'已清除标注' if args.status == CLEAR else '已标注为' + args.status}；"
+                  f"现在：{assistant.index.status_line(v.doc_id)}")
+    versions = assistant.versions(meta.doc_id)
+    if args.json:
+        print(json.dumps([dict(m.to_json(), status=v.status, status_line=assistant.index.status_line(m.doc_id),
+                               citation_edition=v.tag) for m, v in versions], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not args.status:
+        print(f"《{meta.title}》在库中有 {len(versions)} 个版本：" if len(versions) > 1 else f"《{meta.title}》：")
+        for m, v in versions:
+            print(f"  {m.doc_id}  {v.tag or m.edition or '未注明日期'}  {assistant.index.status_line(m.doc_id)}  {m.path}")
     return EXIT_OK
 
 
@@ -405,7 +480,7 @@ def cmd_targets(args, assistant) -> int:
     return _emit_table(args, assistant, targets_table(rows, title), [t.to_json() for t in rows])
 
 
-COMMANDS = {"compare": cmd_compare, "tasks": cmd_tasks, "targets": cmd_targets, "ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove}
+COMMANDS = {"compare": cmd_compare, "tasks": cmd_tasks, "targets": cmd_targets, "ask": cmd_ask, "chat": cmd_chat, "ingest": cmd_ingest, "docs": cmd_docs, "clauses": cmd_clauses, "search": cmd_search, "remove": cmd_remove, "lookup": cmd_lookup, "status": cmd_status}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from assistant.question import COMPARE_CUE, QuestionInfo, analyze, find_places
+from index.references import edition_asked
 
 if TYPE_CHECKING:
     from index.store.clause_index import ClauseIndex
@@ -134,6 +135,14 @@ def named_documents(idx: "ClauseIndex", question: str) -> tuple[tuple[str, ...],
     青浦、普陀、松江分别…: disjoint names compare. 松江区和上海环境能源交易所: a city and a district without a
     compare cue (分别/各/相比…) is the district's question, not a comparison.
     """
+    docs, compare = _named_documents(idx, question)
+    spec = edition_asked(question) if docs else None
+    if spec is not None:  # 2020年版 / 修订前: the version asked for instead of the current one
+        docs = tuple(idx.versions_asked(docs, spec))
+    return docs, compare
+
+
+def _named_documents(idx: "ClauseIndex", question: str) -> tuple[tuple[str, ...], bool]:
     # A name shared by very many documents (全市 in a corpus of every 上海市 regulation) scopes nothing.
     groups = [list(ids) for _, ids in idx.mentions(question) if len(ids) <= MAX_NAMED_DOCS]
     if not groups:

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from assistant.progress import stage_bars
 from assistant.settings import Settings, load_settings
-from assistant.types import Answer
+from assistant.types import Answer, Lookup
 from index.store.clause_index import ClauseIndex, Progress, RetrievalMode
 from index.models import Clause, DocumentMeta, Hit, IngestReport
+from index.versions import STATUS_CURRENT, Validity
 
 if TYPE_CHECKING:
     from assistant.drafting.types import Comparison, DraftTable, Target, UnitTasks
@@ -78,12 +79,39 @@ class Assistant:
         yield from stream_answer(self, question, history, backend or self.settings.backend, k or self.settings.top_k)
 
     # ---- drafting lookup and uploads ----------------------------------------------------
-    def lookup(self, query: str, doc: str | None = None, k: int = 10) -> tuple[list[tuple[Clause, float | None]], bool]:
-        """Exact reference (嘉定 二（一）1 / 第十八条 …) → those clauses; else ranked search with scores."""
-        exact = self.index.lookup(query, doc)
-        if exact:
-            return [(c, None) for c in exact], True
-        return [(h.clause, h.score) for h in self.index.search(query, k, doc)], False
+    def lookup(self, query: str, doc: str | None = None, k: int = 10) -> Lookup:
+        """A reference → the clauses it names: 《title》第X条第Y款 (and the citations this product prints), a short
+        title (大气污染防治条例 第十八条; one that fits several laws lists them by place), a 文号 with or without a
+        clause path, 嘉定 二（一）1, 第十八条 within `doc`, a stated version (2020年版 / 修订前). A reference to
+        something that does not exist → one line saying so. Anything else → ranked search (in the document a
+        reference named, if any)."""
+        from assistant.types import LookupRow
+
+        r = self.index.resolve_reference(query, doc)
+        if r.is_reference:
+            rows = tuple(LookupRow(f.clause, None, f.focus, self._status(f.clause.doc_id)) for f in r.found)
+            return Lookup(query, rows, True, r.message, r.notes)
+        hits = self.index.search(query, k, list(r.docs) or doc)
+        return Lookup(query, tuple(LookupRow(h.clause, h.score, None, self._status(h.clause.doc_id)) for h in hits),
+                      False)
+
+    def _status(self, doc_id: str) -> str | None:
+        """A document's status line when it is not in force (已废止（…） / 已被修订（…）), else None."""
+        line = self.index.status_line(doc_id)
+        return None if line.startswith(STATUS_CURRENT) else line
+
+    # ---- versions and status ------------------------------------------------------------
+    def set_status(self, doc: str, status: str | None, note: str | None = None, by: str | None = None) -> Validity:
+        """Mark a document 已废止 / 尚未施行 / 现行有效 (None clears the mark); the mark persists in the store."""
+        return self.index.set_status(doc, status, note, by)
+
+    def versions(self, doc: str) -> list[tuple[DocumentMeta, Validity]]:
+        """Every version of a document's law in the store, oldest first, each with its status."""
+        return [(m, self.index.validity(m.doc_id)) for m in self.index.versions(doc)]
+
+    def library(self) -> list[tuple[DocumentMeta, int, Validity, str]]:
+        """The documents with clause counts, status and the status line, for the library table and `docs`."""
+        return [(m, n, self.index.validity(m.doc_id), self.index.status_line(m.doc_id)) for m, n in self.documents()]
 
     def neighbours(self, clause_id: str, n: int = 1) -> list[Clause]:
         return self.index.neighbours(clause_id, n)

@@ -67,3 +67,36 @@ class Draft:
     text: str
     backend: str
     notice: str | None = None
+
+
+@dataclass(frozen=True)
+class LookupRow:
+    """One clause a lookup shows."""
+
+    clause: Clause
+    score: float | None = None  # relevance of a ranked result; None for a clause a reference names
+    focus: str | None = None  # the 款 or 项 the reference names inside the clause
+    status: str | None = None  # its document's status when not in force (已废止（…）), else None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.clause.to_json(), score=self.score, focus=self.focus, status=self.status)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What 条款查找 shows for a query: the clauses a reference names (exact), or ranked clauses, and one line
+    when the reference names nothing that exists or a name that fits several laws."""
+
+    query: str
+    rows: tuple[LookupRow, ...]
+    exact: bool
+    message: str | None = None
+    notes: tuple[str, ...] = ()  # a named document's status when it is not in force
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return [r.clause for r in self.rows]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "exact": self.exact, "message": self.message, "notes": list(self.notes),
+                "results": [r.to_json() for r in self.rows]}

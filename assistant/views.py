@@ -95,29 +95,63 @@ def first_line(text: str, query: str = "") -> str:
     return ("…" if start else "") + cut + ("…" if start + LOOKUP_LINE_CHARS < len(line) else "")
 
 
-def lookup_rows(results: Sequence[tuple[Any, float | None]], exact: bool, query: str = "") -> str:
-    """Compact rows: the formal citation, the first line with the query's words marked, relevance as a bar
-    relative to the best result; the whole clause, its units and a copy button on expand."""
-    if not results:
-        return '<div class="empty">没有找到匹配的条款。</div>'
-    title = "按引用精确匹配：" if exact else "按相关度排序（条形表示与最相关结果相比的相关程度）："
-    best = max((s for _, s in results if s), default=0.0)
+def lookup_rows(lookup: Any) -> str:
+    """Compact rows: the formal citation, the first line with the query's words marked (for a reference to a 款 or
+    项, that 款 or 项), relevance as a bar relative to the best result, a badge when the document is not in force;
+    the whole clause, its units and a copy button on expand. A reference to nothing that exists, or a short title
+    that fits several laws, is one line above the rows."""
+    query = lookup.query
+    head = ""
+    if lookup.message:
+        head += f'<div class="lookup-message">{esc(lookup.message)}</div>'
+    for note in lookup.notes:
+        head += f'<div class="lookup-note">注意：{esc(note)}</div>'
+    if not lookup.rows:
+        return f'<div class="rows">{head}</div>' if head else '<div class="empty">没有找到匹配的条款。</div>'
+    title = "按引用精确匹配：" if lookup.exact else "按相关度排序（条形表示与最相关结果相比的相关程度）："
+    best = max((r.score for r in lookup.rows if r.score), default=0.0)
     rows = []
-    for i, (c, score) in enumerate(results, 1):
+    for i, r in enumerate(lookup.rows, 1):
+        c, score = r.clause, r.score
         bar = ""
         if score is not None and best > 0:
             pct = max(4, round(100 * score / best))
             bar = (f'<span class="rel" title="相关度 {pct}%（相对于第一条）"><span class="rel-fill" style="width:{pct}%"></span></span>')
         units = f'<div class="units">责任单位：{esc("、".join(c.units))}</div>' if c.units and not all(u in c.text for u in c.units) else ""
-        copy = esc(f"{c.citation}\n{c.text}")
+        badge = f'<span class="validity" title="{esc(r.status)}">{esc(r.status.split("（")[0])}</span>' if r.status else ""
+        line = highlight(first_line(r.focus or c.text, query), query)
+        text = _with_focus(c.text, r.focus, query)
+        copy = esc(f"{c.citation}\n{r.focus or c.text}")
         rows.append(
-            f'<details class="row" data-rank="{i}"{" open" if exact and len(results) == 1 else ""}><summary>'
-            f'<span class="rank">{i}</span><span class="row-main"><span class="cite">{esc(c.citation)}</span>'
-            f'<span class="first">{highlight(first_line(c.text, query), query)}</span></span>{bar}</summary>'
-            f'<div class="row-body"><div class="text">{highlight(c.text, query)}</div>{units}'
+            f'<details class="row" data-rank="{i}"{" open" if lookup.exact and len(lookup.rows) == 1 else ""}><summary>'
+            f'<span class="rank">{i}</span><span class="row-main"><span class="cite">{esc(c.citation)}{badge}</span>'
+            f'<span class="first">{line}</span></span>{bar}</summary>'
+            f'<div class="row-body"><div class="text">{text}</div>{units}'
             f'<button class="copy-btn" type="button" data-copy="{copy}">复制引文和原文</button></div></details>')
-    return f'<div class="rows"><div class="empty">{title}</div>{"".join(rows)}</div>'
+    return f'<div class="rows">{head}<div class="empty">{title}</div>{"".join(rows)}</div>'
 
 
-def docs_rows(docs: Sequence[tuple[Any, int]]) -> list[list]:
-    return [[m.title, m.doc_number or "—", m.issuer or "—", m.date or "—", m.kind or "—", n, m.doc_id] for m, n in docs]
+def _with_focus(text: str, focus: str | None, query: str) -> str:
+    """The clause text with the 款/项 a reference names marked as a whole (its lines may be joined in `focus`)."""
+    if focus:
+        lines = [ln for ln in focus.split("\n") if ln.strip()]
+        at = text.find(lines[0]) if lines else -1
+        end = text.find(lines[-1], at) + len(lines[-1]) if at >= 0 and text.find(lines[-1], at) >= 0 else -1
+        if at >= 0 and end > at:
+            return (esc(text[:at]) + f'<mark class="focus">{esc(text[at:end])}</mark>' + esc(text[end:]))
+    return highlight(text, query)
+
+
+DOCS_HEADERS = ["标题", "版本", "效力", "文号", "发文机关", "日期", "类型", "条款数", "doc_id"]
+
+
+def docs_rows(library: Sequence[tuple[Any, int, Any, str]]) -> list[list]:
+    """The library table: each document with its version (edition) and status line."""
+    return [[m.title, v.tag or m.edition or "—", line, m.doc_number or "—", m.issuer or "—", m.date or "—",
+             m.kind or "—", n, m.doc_id] for m, n, v, line in library]
+
+
+def version_choices(library: Sequence[tuple[Any, int, Any, str]]) -> list[tuple[str, str]]:
+    """(label, doc_id) per document for a status dropdown: versions of one law are told apart by their edition."""
+    return [(f"{m.title}（{v.tag or m.edition}）" if (v.tag or m.edition) and len(v.versions) > 1 else m.title, m.doc_id)
+            for m, n, v, line in library]

@@ -116,6 +116,9 @@ class NaiveIndex:
     def resolve_doc(self, doc: str):
         return self._real.resolve_doc(doc)
 
+    def versions_asked(self, doc_ids, spec) -> list[str]:
+        return self._real.versions_asked(doc_ids, spec)
+
     def corpus_has(self, term: str) -> bool:
         return self._real.corpus_has(term)
 

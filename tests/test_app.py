@@ -25,7 +25,7 @@ SHIPPED = {
 }
 JIADING_Q = "嘉定区到2025年新增光伏装机目标是多少？"
 JIADING_CITATION = "《嘉定区减污降碳协同增效实施方案》（嘉府发〔2023〕27号）二、（一）1."
-ARTICLE_18 = "《上海市环境保护条例》第十八条"
+ARTICLE_18 = "《上海市环境保护条例》（2018年修正）第十八条"
 AUTH = ("reviewer", "s3cret-口令")
 
 # (question, fact the answer must state, citation it must carry) — answers the shipped corpus supports.
@@ -83,29 +83,46 @@ def test_article_question_every_sentence_cited(client):
 
 
 def test_lookup_article_reference_is_exact(client):
-    results = client.predict("环境保护条例 第十八条", None, api_name="/lookup")
+    found = client.predict("环境保护条例 第十八条", None, api_name="/lookup")
+    results = found["results"]
+    assert found["exact"] is True and found["message"] is None
     assert len(results) == 1, [r["citation"] for r in results]
     (hit,) = results
-    assert hit["exact"] is True and hit["score"] is None
+    assert hit["score"] is None and hit["status"] is None
     assert hit["citation"] == ARTICLE_18 and hit["label"] == "第十八条"
     assert hit["text"].startswith("第十八条") and "生态保护补偿" in hit["text"]
 
 
 def test_lookup_outline_reference(client):
-    results = client.predict("嘉定 二（一）1", None, api_name="/lookup")
+    results = client.predict("嘉定 二（一）1", None, api_name="/lookup")["results"]
     assert [r["citation"] for r in results] == [JIADING_CITATION]
-    assert results[0]["exact"] is True and "29.4万千瓦" in results[0]["text"]
+    assert "29.4万千瓦" in results[0]["text"]
+
+
+def test_lookup_round_trips_the_citation_it_prints(client):
+    """A formal citation pasted back, a 文号 with a clause path, a 款 of an article."""
+    for query in (JIADING_CITATION, "嘉府发〔2023〕27号 二（一）1"):
+        assert [r["citation"] for r in client.predict(query, None, api_name="/lookup")["results"]] == [JIADING_CITATION]
+    (hit,) = client.predict(ARTICLE_18 + "第二款", None, api_name="/lookup")["results"]
+    assert hit["citation"] == ARTICLE_18 and hit["focus"] and hit["focus"] in hit["text"]
+
+
+def test_lookup_of_an_article_that_does_not_exist_is_one_line(client):
+    found = client.predict("环境保护条例 第二百条", None, api_name="/lookup")
+    assert found["results"] == [] and found["exact"] is True
+    assert found["message"] == "《上海市环境保护条例》（2018年修正）共九十一条，没有第二百条"
 
 
 def test_lookup_within_chosen_document(client):
-    results = client.predict("第十八条", "上海市环境保护条例", api_name="/lookup")
+    results = client.predict("第十八条", "上海市环境保护条例", api_name="/lookup")["results"]
     assert [r["citation"] for r in results] == [ARTICLE_18]
 
 
 def test_lookup_keywords_are_ranked_with_scores(client):
-    results = client.predict("新增光伏装机容量", None, api_name="/lookup")
+    found = client.predict("新增光伏装机容量", None, api_name="/lookup")
+    results = found["results"]
     assert len(results) >= 3
-    assert all(r["exact"] is False for r in results)
+    assert found["exact"] is False
     scores = [r["score"] for r in results]
     assert all(isinstance(s, float) and s > 0 for s in scores), scores
     assert scores == sorted(scores, reverse=True), scores
@@ -121,6 +138,9 @@ def test_docs_lists_corpus_and_retrieval_mode(client):
     assert len(shipped) == 6
     assert {d["title"]: d["doc_number"] for d in shipped} == SHIPPED
     assert all(d["clauses"] > 0 for d in shipped)
+    assert all(d["status"] == "现行有效" for d in shipped)
+    statute = next(d for d in shipped if d["title"] == "上海市环境保护条例")
+    assert (statute["edition"], statute["citation_edition"]) == ("2018年修正", "2018年修正")
     assert all("path" not in d for d in result["documents"])  # no server paths in the API
 
 

@@ -495,6 +495,52 @@ def test_library_is_current_after_reload(page, app_server, tmp_path):
     assert f"文件：{count} 个" in status_text(page)
 
 
+def test_library_shows_versions_and_status_and_a_mark_reaches_lookup(page, tmp_path):
+    """Two versions of one law uploaded newer first: the library shows which is current; marking it 已废止 shows in
+    the library and on its lookup rows; a reference to an article it lacks is one line."""
+    import shutil
+
+    law = "上海市优化营商环境条例"
+    versions = ROOT / "tests" / "fixtures" / "versions"
+    paths = [shutil.copy(versions / f"{law}({d}).md", tmp_path / f"{law}({d}).md") for d in ("2024-09-27", "2020-04-10")]
+    tab(page, "文件库")
+    upload(page, [Path(p) for p in paths])
+    expect(page.locator(LIBRARY_MESSAGE)).to_contain_text("✅ 导入 2 个文件", timeout=WAIT_MS)
+    table = page.locator("#docs-table")
+    expect(table).to_contain_text("2020年通过")
+    expect(table).to_contain_text("已被修订（由2024年修正版取代，2024-09-27）")
+    shoot(page, "library-versions", tmp_path)
+
+    page.locator("#validity").get_by_text("效力标注").click()
+    page.locator("#mark-doc").click()
+    page.get_by_role("option", name=f"{law}（2024年修正）", exact=True).click()
+    page.locator("#mark-status").click()
+    page.get_by_role("option", name="已废止", exact=True).click()
+    page.fill("#mark-note textarea", "浏览器测试")
+    page.click("#mark-btn")
+    expect(page.locator(LIBRARY_MESSAGE)).to_contain_text(f"《{law}》已标注为已废止", timeout=WAIT_MS)
+    expect(table).to_contain_text("已废止（用户标注：浏览器测试")
+    try:
+        tab(page, "条款查找")
+        page.fill("#lookup-query textarea", f"{law} 第八十五条")
+        page.click("#lookup-btn")
+        results = page.locator("#lookup-results")
+        expect(results.locator(".row .cite")).to_have_text(f"《{law}》（2024年修正）第八十五条已废止")
+        expect(results.locator(".lookup-note")).to_contain_text("已废止（用户标注：浏览器测试")
+        page.fill("#lookup-query textarea", f"{law} 第二百条")
+        page.click("#lookup-btn")
+        expect(results.locator(".lookup-message")).to_have_text(f"《{law}》（2024年修正）共九十七条，没有第二百条")
+        expect(results.locator(".row")).to_have_count(0)
+    finally:  # the shared app's other tests see the law as it was uploaded
+        tab(page, "文件库")
+        page.locator("#mark-doc").click()
+        page.get_by_role("option", name=f"{law}（2024年修正）", exact=True).click()
+        page.locator("#mark-status").click()
+        page.get_by_role("option", name="清除标注", exact=True).click()
+        page.click("#mark-btn")
+        expect(page.locator(LIBRARY_MESSAGE)).to_contain_text("已清除标注", timeout=WAIT_MS)
+
+
 # ---- markup in a question ----------------------------------------------------------------------
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"

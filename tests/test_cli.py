@@ -22,7 +22,7 @@ HUB_MODEL = "BAAI/bge-small-zh-v1.5"
 PUTUO = "普陀区碳达峰实施方案"
 STATUTE = "上海市环境保护条例"
 REPORT_KEYS = {"documents", "clauses", "skipped_unchanged", "failed", "warnings"}
-DOC_KEYS = ["doc_id", "title", "doc_number", "issuer", "date", "kind", "clauses", "path"]
+DOC_KEYS = ["doc_id", "title", "doc_number", "issuer", "date", "kind", "clauses", "path", "edition", "status", "status_line"]
 CLAUSE_KEYS = ["clause_id", "doc_id", "doc_title", "doc_number", "label", "path", "text", "units", "citation"]
 
 

@@ -135,8 +135,8 @@ def test_issuer_question_names_both_issuers(assistant):
 def test_a_shortened_title_names_its_document(assistant):
     ans = ask(assistant, "预付卡条例从什么时候开始施行？")
     assert "2025年10月1日" in ans.answer and ans.citations[0].clause.label == "第三十六条"
-    (hit,) = assistant.lookup("预付卡条例 第三十条")[0]
-    assert hit[0].citation == f"《{STATUTE}》第三十条"
+    (hit,) = assistant.lookup("预付卡条例 第三十条").clauses
+    assert hit.citation.startswith(f"《{STATUTE}》") and hit.citation.endswith("第三十条")
 
 
 def test_item_without_a_penalty_takes_the_one_its_lead_sets(assistant):

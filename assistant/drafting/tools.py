@@ -3,7 +3,7 @@ run the extractor, filter and sort. `Assistant.side_by_side / unit_tasks / targe
 from __future__ import annotations
 
 import re
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from assistant.drafting.compare import side_by_side as compare_rows, similar, topic_of
 from assistant.drafting.targets import clause_targets
@@ -12,6 +12,9 @@ from assistant.drafting.types import LEAD, SUPPORT, Comparison, Target, UnitTask
 from assistant.drafting.units import same_unit
 from index.store.clause_index import UnknownDocument
 from index.models import Clause, DocumentMeta
+
+if TYPE_CHECKING:
+    from assistant.types import Lookup
 
 PLAN_KIND = re.compile(r"方案|规划|计划|意见|纲要|要点")  # what "all plans" means when no document is chosen
 ROLES = (LEAD, SUPPORT)
@@ -26,7 +29,7 @@ class DraftingInputError(ValueError):
 class Reader(Protocol):
     def documents(self) -> list[tuple[DocumentMeta, int]]: ...
     def clauses(self, doc: str) -> list[Clause]: ...
-    def lookup(self, query: str, doc: str | None = None, k: int = 10) -> tuple[list[tuple[Clause, float | None]], bool]: ...
+    def lookup(self, query: str, doc: str | None = None, k: int = 10) -> "Lookup": ...
 
 
 def is_plan(meta: DocumentMeta) -> bool:
@@ -56,10 +59,11 @@ def side_by_side(reader: Reader, topic: str | None = None, clause: str | None = 
                  docs: Sequence[str] | None = None) -> Comparison:
     picked: Clause | None = None
     if clause and clause.strip():
-        found, exact = reader.lookup(clause.strip())
-        if not exact or not found:
-            raise DraftingInputError(f"找不到条款“{clause.strip()}”：请写成“嘉定 二（一）1”或“环境保护条例 第十八条”这样的引用")
-        picked = found[0][0]
+        found = reader.lookup(clause.strip())
+        if not found.exact or not found.rows:
+            raise DraftingInputError(f"找不到条款“{clause.strip()}”：" + (
+                found.message or "请写成“嘉定 二（一）1”或“环境保护条例 第十八条”这样的引用"))
+        picked = found.rows[0].clause
     topic_typed = topic
     topic = (topic or "").strip() or (topic_of(picked) if picked else "")
     if not topic:
