@@ -145,7 +145,10 @@ def read_head(head: list[str], fallback_title: str, headings: tuple[int, ...] = 
     title = title or _FILE_DATE.sub("", fallback_title)
 
     doc_number = None
-    for line in head[: title_idx if title_idx is not None else len(head)]:
+    above, below = head[: title_idx if title_idx is not None else len(head)], head[title_idx + 1:] if title_idx is not None else []
+    # A notice's 文号 stands above its title; a judicial interpretation repeats its title under the 题注 and puts
+    # its 文号 (法释〔2024〕7号) on a line of its own below.
+    for line in above + below:
         m = _DOC_NUMBER.search(line)
         if m and len(line) <= len(m.group(0)) + 6:  # a line that is the 文号, not a reference to another
             doc_number = canonical_doc_number(m)

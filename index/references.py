@@ -75,11 +75,20 @@ _EDITION_ASKED = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:(\d{1,2})\s*月\s*(\d
 _PREVIOUS = re.compile(r"(?:修订|修正|修改)前(?:的)?(?:版本|文本|版)?|旧版(?:本)?|原版(?:本)?|上一版(?:本)?|前一版(?:本)?")
 _CURRENT = re.compile(r"现行(?:有效)?(?:版本|文本|版)?|最新(?:版本|文本|版)?")
 _PAREN = re.compile(r"[（(]([^（）()]{1,40})[)）]")
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]")
+# What may follow a 《title》 directly: its path (第十八条, 二、（一）1., 附件1, 题注), an edition asked for (2020年版,
+# 修订前, 现行), a 文号 or a bracket.
+_AFTER_TITLE = re.compile(r"第|[一二三四五六七八九十]+、|附件|题注|印发通知|引言|抄送印发|(?:19|20)\d{2}|修订前|修正前|修改前|旧版|原版|"
+                          r"上一版|前一版|现行|最新|[\u4e00-\u9fff]{1,10}\s*[〔\[［【]")
 # What a clause path may consist of (二、（一）1. / 第十八条第二款 / 附件1 第12项 / 第3段), and the labels
 # that name a clause without a number.
 _PATH_CHARS = re.compile(r"^[\s第一二三四五六七八九十百千零〇两\d条款项章节编之附件段、.．（）()\u2460-\u2473]*$")
 WORD_LABELS = ("题注", "印发通知", "引言", "抄送印发", "附件目录")
-_FILLER = re.compile(r"[\s，,。：:；;的]|中的|规定")
+_NO_UNIT = re.compile(r"第\s*[一二三四五六七八九十百千零〇两\d]+\s*(?![\s一二三四五六七八九十百千零〇两\d条款项章节编段之])")
+_NOT_A_PATH = re.compile(r"(?<![第附件\d])\d{3,}")  # three digits or more outside 第…条/附件…: a year or a figure
+_FILLER = re.compile(r"[\s，,。：:；;的]|中的|规定")  # words around a reference that are no search terms
+_PATH_TAIL_WORDS = re.compile(r"(?<=[条款项段])(?:中|的|中的)?(?:规定|内容|全文|原文|条文)?[。？?]?$")
+_NAME_TAIL = re.compile(r"(?:中的|的|中|[，,。：:；;])+$")
 
 
 @dataclass(frozen=True)
@@ -157,24 +166,28 @@ def parse(text: str) -> Reference:
     edition = None
     for pm in list(_PAREN.finditer(s)):
         spec = _edition_tag(pm.group(1).strip())
-        if spec is not None:
+        # （1999年） after a bare name may be part of the title (宪法修正案（1999年）); after 《title》 it is a tag
+        if spec is not None and (title or doc_number or spec.act or spec.old):
             edition = spec
             s = s[:pm.start()] + " " + s[pm.end():]
             break
     if edition is None:
         edition, s = _edition_asked(s)
     s = re.sub(r"[（(]\s*[)）]", " ", s)  # the brackets a removed 文号 leaves
+    s = _PATH_TAIL_WORDS.sub("", s.rstrip())
+    name, path = _split_path(s)
     article = None
-    am = _ARTICLE.search(s)
+    am = _ARTICLE.search(path or s)  # the path's article; else one inside the words (for ranked search)
     if am:
         number = cn_to_int(am.group(1))
         if number:
             article = ArticlePath(number, cn_to_int(am.group(2)) or 0 if am.group(2) else 0,
                                   cn_to_int(am.group(3)) if am.group(3) else None,
                                   cn_to_int(am.group(4)) if am.group(4) else None)
-    name, path = _split_path(s)
     if article and path and _ARTICLE.search(path) is None:
-        article = None  # the 第X条 was inside the name
+        article = None  # the path is no article (二（一）1), the 第X条 was inside the name
+    if path and _ARTICLE.search(name):  # 《X》第三条 刑法第三百二十条: words about articles, no single reference
+        name, path, article = name + path, "", (article if not path else None)
     rest = ""
     if name and (title or doc_number):
         rest = name  # 《X》 with words that are no path: a search inside X, or a label printed as words
@@ -183,7 +196,8 @@ def parse(text: str) -> Reference:
 
 
 def _take_title(s: str) -> tuple[str | None, str]:
-    """The outermost 《…》 (titles may hold 《》 themselves: 《最高人民法院关于适用《…民事诉讼法》的解释》)."""
+    """The outermost 《…》 (titles may hold 《》 themselves: 《最高人民法院关于适用《…民事诉讼法》的解释》) when it
+    delimits the title; a 《》 inside a name (北京市实施《…水法》办法, 《文物保护法》实施细则) is part of the name."""
     start = s.find("《")
     if start < 0:
         return None, s
@@ -194,6 +208,11 @@ def _take_title(s: str) -> tuple[str | None, str]:
         elif s[i] == "》":
             depth -= 1
             if depth == 0:
+                before, after = s[:start].rstrip(), s[i + 1:].lstrip()
+                inside_a_name = (before and s[start - 1] not in " \t" and _CJK_NAME.match(before[-1])) or \
+                    (after and s[i + 1] not in " \t" and _CJK_NAME.match(after[0]) and not _AFTER_TITLE.match(after))
+                if inside_a_name:
+                    return None, s
                 inner = s[start + 1:i].strip()
                 return (inner or None), s[:start] + " " + s[i + 1:]
     return None, s
@@ -244,11 +263,17 @@ def _split_path(s: str) -> tuple[str, str]:
             cut = i
         else:
             break
+    while cut < len(s) and s[cut] in "）)、.．":  # a bracket or stop the name ends with is the name's
+        cut += 1
     name, path = s[:cut].strip(), s[cut:].strip()
-    # A tail that names no number (、 or a lone 第) is no path; a name must not end inside a numeral (十四五规划).
-    if path and not label_key(path):
+    # A tail that names no number (、 or a lone 第) is no path, nor is a year (…自2020) or a figure, a 第N without
+    # its unit, or a bare number run on from words (对于2015年1).
+    bare = re.fullmatch(r"[\d.．]+|[一二三四五六七八九十百千零〇两]+", path)
+    if path and (not label_key(path) or _NOT_A_PATH.search(path) or _NO_UNIT.search(path)
+                 or (bare and (len(path) >= 3 or (cut and _CJK_NAME.match(s[cut - 1]))))):
         return s, ""
-    return _FILLER.sub("", name) if _FILLER.sub("", name) else "", path
+    name = _NAME_TAIL.sub("", re.sub(r"\s+", "", name))
+    return name, path
 
 
 _NAMED_ARTICLE = re.compile(rf"第\s*({_NUM})\s*条(?:之\s*([一二三四五六七八九十]+))?")

@@ -149,7 +149,7 @@ def link(metas: Sequence[DocumentMeta], marks: Mapping[str, Mark] | None = None,
             newer = next(x for x in ms if version_key(x) == keys[k + 1])
             out[m.doc_id] = Validity(m.doc_id, STATUS_AMENDED, versions, tags[m.doc_id], newer.doc_id,
                                      newer.version_date or newer.date)
-    _apply_repeals(metas, groups, out)
+    _apply_repeals(metas, groups, out, today)
     if today:
         for m in metas:
             v = out[m.doc_id]
@@ -191,15 +191,16 @@ def _tags(ms: list[DocumentMeta], keys: list) -> dict[str, str | None]:
 
 
 def _apply_repeals(metas: Sequence[DocumentMeta], groups: Mapping[tuple[str, str], list[DocumentMeta]],
-                   out: dict[str, Validity]) -> None:
+                   out: dict[str, Validity], today: str | None) -> None:
     """A document that says it repeals 《A》 makes A's current version 已废止, when A is older than it and not an
-    earlier version of the same law (a revision that repeals its own first text replaces it instead)."""
+    earlier version of the same law (a revision that repeals its own first text replaces it instead), from the
+    day the document takes effect (a 增值税法 in force from 2026 repeals the 暂行条例 then, not when published)."""
     by_title: dict[str, list[DocumentMeta]] = defaultdict(list)
     for ms in groups.values():
         for m in ms:
             by_title[m.title].append(m)
     for r in metas:
-        if not r.repeals:
+        if not r.repeals or (today and r.effective_date and r.effective_date > today):
             continue
         for named in r.repeals:
             targets = by_title.get(named) or by_title.get(NATIONAL + named) or []

@@ -157,3 +157,14 @@ def test_cli_lookup(a):
     assert (r.returncode, r.stdout.strip()) == (1, f"《{PASSPORT}》共二十六条，没有第二百条")
     r = cli(JIADING, "--json")
     assert r.returncode == 0 and '"exact": true' in r.stdout and "29.4万千瓦" in r.stdout
+
+
+def test_a_full_clause_cache_never_drops_a_result(a, monkeypatch):
+    """The per-process clause cache is cleared when full; clauses read in the same call must still come back."""
+    import index.store.clause_index as ci
+
+    monkeypatch.setattr(ci, "CLAUSE_CACHE", 3)
+    a.index._clause_cache.clear()
+    hits = a.search(f"{WATER}第十八条 调水工程", k=8)
+    assert len(hits) == 8 and hits[0].clause.label == "第十八条"
+    assert len(a.clauses(WATER)) == 59

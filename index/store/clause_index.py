@@ -164,14 +164,15 @@ class ClauseIndex:
         return v._get("substrings", lambda: SubstringView.load(conn, v.live))
 
     def _rows_to_clauses(self, conn, rows: Sequence[int]) -> dict[int, Clause]:
-        need = [r for r in dict.fromkeys(rows) if r not in self._clause_cache]
+        cache = self._clause_cache
+        out = {r: cache[r] for r in dict.fromkeys(rows) if r in cache}
+        need = [r for r in dict.fromkeys(rows) if r not in out]
         for start in range(0, len(need), 500):
             part = need[start: start + 500]
             for row, rec in conn.execute(f"SELECT row, record FROM clauses WHERE row IN ({','.join('?' * len(part))})", part):
-                if len(self._clause_cache) >= CLAUSE_CACHE:
-                    self._clause_cache.clear()
-                self._clause_cache[row] = Clause.from_record(json.loads(rec))
-        out = {r: self._clause_cache[r] for r in rows if r in self._clause_cache}
+                if len(cache) >= CLAUSE_CACHE:
+                    cache.clear()  # what this call has read stays in `out`: a full cache never drops a result
+                out[row] = cache[row] = Clause.from_record(json.loads(rec))
         dressing = self._view(conn).dressing
         if dressing:
             out = {r: _dressed(c, dressing) for r, c in out.items()}
@@ -455,9 +456,12 @@ class ClauseIndex:
         seqs = [v.seq_of[d] for d in doc_ids if d in v.seq_of and (d not in v.hidden or len(doc_ids) == 1)]
         if not keys or not seqs:
             return []
-        rows = conn.execute(f"SELECT clause_id FROM clauses WHERE label_key IN ({','.join('?' * len(keys))}) AND doc_seq IN "
-                            f"({','.join('?' * len(seqs))}) ORDER BY doc_seq, ord", [*keys, *seqs]).fetchall()
-        return [c for (c,) in rows]
+        rows = conn.execute(f"SELECT clause_id, doc_seq, label_key FROM clauses WHERE label_key IN "
+                            f"({','.join('?' * len(keys))}) AND doc_seq IN ({','.join('?' * len(seqs))}) ORDER BY doc_seq, ord",
+                            [*keys, *seqs]).fetchall()
+        # a document the query names by its whole title before one it names by a shorter alias (劳动保障监察条例);
+        # the article named first before one named later (…第十六条 违反本条例第八条)
+        return [c for c, s, k in sorted(rows, key=lambda r: (v.meta_of[r[1]].title not in query, keys.index(r[2])))]
 
     def _dense_search(self, conn, v: _View, query: str, allowed: np.ndarray | None) -> list[tuple[str, float]]:
         """(clause_id, similarity) from Chroma, live clauses of the allowed documents only; [] when dense is off."""

@@ -23,8 +23,12 @@ if TYPE_CHECKING:
     from index.store.clause_index import ClauseIndex, _View
 
 MAX_EXACT = 50  # clauses listed for one reference (第十八条 of every law, or a whole document)
-MAX_CANDIDATES = 12  # laws listed when a short name fits several
+MAX_CANDIDATES = 100  # laws listed when a short name fits several (all, in practice: 文明行为促进条例 fits 60)
 _DOC_NUMBER_PARTS = re.compile(r"^(.*?)〔(\d{4})〕(\d+)号$")
+_TITLE_PLACE = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:自治区|自治州|特别行政区|省|市)")
+# What a title says before a local law's own name: a province or city, perhaps with its district.
+_PLACE_PREFIX = re.compile(r"[^\W\d省市区县旗]{1,10}?(?:自治区|自治州|特别行政区|省|市|地区|盟|县|区|旗)"
+                           r"(?:(?!城市)[\u4e00-\u9fff]{1,8}?(?:区|县|市|旗))?")  # (郑州市|城市道路…条例: 城市 is no district)
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,12 @@ def by_name(v: "_View", name: str) -> tuple[list[DocumentMeta], bool]:
     exact = by_title(v, name)
     if exact:
         return law_of(v, exact), False
+    # a law whose title is the name after its place (河南省|公共场所治安管理条例) before one the name abbreviates
+    # (上海市特种行业和公共场所治安管理条例)
+    local = [m for _, m, _ in v.docs if m.doc_id not in v.hidden and m.title.endswith(name) and len(m.title) > len(name)
+             and _PLACE_PREFIX.fullmatch(m.title[: -len(name)])]
+    if local:
+        return law_of(v, local), True
     groups = [set(ids) for _, ids in v.names.mentions(name)]
     if not groups:
         return [], True
@@ -175,14 +185,22 @@ def _laws(v: "_View", docs: Sequence[DocumentMeta]) -> list[list[DocumentMeta]]:
 
 
 def _by_place(v: "_View", metas: Sequence[DocumentMeta]) -> list[DocumentMeta]:
-    """Candidates in the order a list by place reads: national ones (no place) first, then by place."""
-    return sorted(metas, key=lambda m: (bool(v.names.places.get(m.doc_id)), v.names.places.get(m.doc_id) or "", m.title))
+    """Candidates in the order a list by place reads: national ones (no place) first, then by place, then title."""
+    return sorted(metas, key=lambda m: (_place_of(v, m, "") != "全国", _place_of(v, m, ""), m.title))
 
 
 def _candidates_line(v: "_View", name: str, candidates: Sequence[str]) -> str:
     metas = {m.doc_id: m for _, m, _ in v.docs}
-    parts = [f"{v.names.places.get(d) or '全国'}：《{metas[d].title}》" for d in candidates]
+    parts = [f"{_place_of(v, metas[d], name)}：《{metas[d].title}》" for d in candidates]
     return f"“{name}”对应 {len(candidates)} 部文件，请写明是哪一部——" + "；".join(parts)
+
+
+def _place_of(v: "_View", m: DocumentMeta, name: str = "") -> str:
+    """Where a candidate applies: the province or city its title opens with (聊城市), else its place, else 全国."""
+    head = _TITLE_PLACE.match(m.title)
+    if head and len(head.group(0)) >= 3:
+        return head.group(0)
+    return v.names.places.get(m.doc_id) or "全国"
 
 
 # ---- versions ------------------------------------------------------------------------------------------------
