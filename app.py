@@ -275,8 +275,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                 clear_btn = gr.Button("清空全部历史", variant="stop", elem_id="clear-history", size="sm", min_width=90)
                         cards = gr.HTML(cards_html((), {}), js_on_load=views.static("copy.js"), elem_id="cards")
             with gr.Tab("条款查找", id="lookup"):
-                gr.Markdown("输入关键词、草稿中的句子，或条款引用（如“嘉定 二（一）1”“环境保护条例 第十八条”；选定文件后可只写“第十八条”）。"
-                            "精确引用直接定位；否则按相关度排序，点击一行展开条款全文。")
+                gr.Markdown("输入关键词、草稿中的句子，或条款引用（如“《上海市环境保护条例》第十八条第二款”“环境保护条例 第十八条”"
+                            "“嘉府发〔2023〕27号 二（一）1”，也可以直接粘贴本产品给出的规范引文；可指定版本，如“2020年版”“修订前”；"
+                            "选定文件后可只写“第十八条”）。精确引用直接定位，引用的条款不存在时给出一行说明；否则按相关度排序，点击一行展开条款全文。")
                 with gr.Row():
                     lookup_q = gr.Textbox(label="查找", scale=4, elem_id="lookup-query")
                     lookup_doc = gr.Dropdown([ALL_DOCS] + titles(), value=ALL_DOCS, label="文件", scale=2)

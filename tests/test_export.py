@@ -10,7 +10,7 @@ import pytest
 from assistant.chat_view import answer_html, card_html, cards_html, conversation_html, neighbour_html
 from assistant.conversation import MAX_CONVERSATIONS, CitedClause, History, Sentence, Turn
 from assistant.export import copy_text, docx_name, to_docx
-from assistant.types import Answer, Citation
+from assistant.types import Answer, Citation, Lookup, LookupRow
 from assistant.views import first_line, highlight, lookup_rows, status_html
 from index.models import Clause
 
@@ -170,13 +170,26 @@ def test_status_is_one_line_with_details_and_a_clean_link():
 
 
 def test_lookup_rows_show_relative_bars_and_marked_words_not_scores():
-    results = [(clause(), 35.141), (clause(PUTUO, "1、大力发展光伏项目。力争新增光伏装机容量达到2.2万千瓦。", (), cid="c2"), 17.5)]
-    html = lookup_rows(results, False, "新增光伏装机容量")
+    rows = (LookupRow(clause(), 35.141), LookupRow(clause(PUTUO, "1、大力发展光伏项目。力争新增光伏装机容量达到2.2万千瓦。", (), cid="c2"), 17.5))
+    html = lookup_rows(Lookup("新增光伏装机容量", rows, False))
     assert "35.1" not in html and "17.5" not in html
     assert re.findall(r'width:(\d+)%', html) == ["100", "50"]
     assert html.count("<mark>新增光伏装机容量</mark>") >= 2
     assert first_line(JIADING_TEXT, "新增光伏装机容量").startswith("推动可再生能源")  # not the heading line
     assert highlight("的和", "的和") == "<mark>的和</mark>" and highlight("和", "和") == "和"
+
+
+def test_lookup_rows_mark_the_paragraph_named_and_say_what_does_not_exist():
+    text = "第十八条本市建立生态保护补偿制度。\n对本市生态保护地区<给予>经济补偿。\n受益地区可以协商补偿。"
+    row = LookupRow(clause("《甲条例》（2018年修正）第十八条", text, (), "第十八条"), None, "对本市生态保护地区<给予>经济补偿。",
+                    "已废止（用户标注：测试）")
+    html = lookup_rows(Lookup("甲条例 第十八条第二款", (row,), True, None, ("《甲条例》已废止（用户标注：测试）",)))
+    assert '<mark class="focus">对本市生态保护地区&lt;给予&gt;经济补偿。</mark>' in html  # escaped, marked whole
+    assert '<span class="first">对本市生态保护地区&lt;给予&gt;经济补偿。</span>' in html  # the row's line is the 款
+    assert '<span class="validity" title="已废止（用户标注：测试）">已废止</span>' in html
+    assert '<div class="lookup-note">注意：《甲条例》已废止（用户标注：测试）</div>' in html
+    missing = lookup_rows(Lookup("甲条例 第二百条", (), True, "《甲条例》共九十一条，没有第二百条"))
+    assert missing == '<div class="rows"><div class="lookup-message">《甲条例》共九十一条，没有第二百条</div></div>'
 
 
 def test_per_user_history_on_the_server(tmp_path):
