@@ -48,7 +48,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return views.status_html(assistant.mode(), backend, len(docs), sum(n for _, n in docs))
 
     def titles() -> list[str]:
-        return [m.title for m, _ in assistant.documents()]
+        """Each title once: a law held in two versions is looked up in its current one unless a version is named."""
+        return list(dict.fromkeys(m.title for m, _ in assistant.documents()))
 
     # ---- history: the browser's storage, or the user's file when login is on ---------------------
     def user_of(request: gr.Request | None) -> str | None:
@@ -163,7 +164,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         library = assistant.library()
         versions = views.version_choices(library)
         return (views.docs_rows(library), status(), message, gr.update(choices=[ALL_DOCS] + names),
-                gr.update(choices=names, value=None), gr.update(choices=versions, value=None))
+                gr.update(choices=versions, value=None), gr.update(choices=versions, value=None))
 
     def import_files(files: list[str] | None, progress=gr.Progress()):
         if not files:
@@ -196,10 +197,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         done = "已清除标注" if status_ is None else f"已标注为{status_}"
         return library_outputs(f"✅ 《{meta.title}》{done}；现在：{assistant.index.status_line(v.doc_id)}。")
 
-    def on_remove(title: str | None):
-        if not title:
+    def on_remove(doc_id: str | None):
+        if not doc_id:
             return library_outputs("请先选择要删除的文件。")
-        meta = assistant.remove(title)
+        meta = assistant.remove(doc_id)
         return library_outputs(f"🗑️ 已删除《{meta.title}》。")
 
     def audit_downloads(request: gr.Request):
@@ -295,7 +296,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                          file_count="multiple", elem_id="upload")
                         import_btn = gr.Button("导入上传的文件", variant="primary", elem_id="import")
                     with gr.Column():
-                        remove_doc = gr.Dropdown(titles(), label="删除文件", value=None)
+                        remove_doc = gr.Dropdown(views.version_choices(assistant.library()), label="删除文件", value=None)
                         remove_btn = gr.Button("删除所选文件", variant="stop")
                         reindex_btn = gr.Button("重新索引（默认文件库和已上传文件）")
                 with gr.Accordion("效力标注", open=False, elem_id="validity"):

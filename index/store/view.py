@@ -44,7 +44,8 @@ class _View:
     @property
     def validity(self) -> dict[str, Validity]:
         """Each document's versions and status (index/versions.py), for this generation."""
-        return self._get("validity", lambda: link([m for _, m, _ in self.docs], self.marks, date.today().isoformat()))
+        today = date.today().isoformat()  # a law whose 施行 date comes while the app runs is in force from that day
+        return self._get(("validity", today), lambda: link([m for _, m, _ in self.docs], self.marks, today))
 
     @property
     def hidden(self) -> frozenset[str]:
