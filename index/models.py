@@ -92,6 +92,10 @@ class Clause:
     parent_id: str | None = None  # id of the enclosing section (not itself a clause)
     prev_id: str | None = None
     next_id: str | None = None
+    # A clause longer than index.limits.MAX_CLAUSE_CHARS is stored as parts: same label, path and citation (with
+    # 第k部分), the first part's id is the clause's, the others' ids extend it with -p2, -p3 …
+    part: int = 0  # 0-based
+    n_parts: int = 1
 
     def to_json(self) -> dict[str, Any]:
         """The public clause JSON (CLAUSE_JSON_FIELDS), lists not tuples."""
@@ -101,11 +105,13 @@ class Clause:
         return d
 
     def to_record(self) -> dict[str, Any]:
-        """Everything, for the on-disk clause store."""
+        """Everything, for the on-disk clause store (a whole clause's record has no part fields, as before)."""
         d = asdict(self)
         d["path"] = list(self.path)
         d["units"] = list(self.units)
         d["span"] = list(self.span)
+        if self.n_parts == 1:
+            del d["part"], d["n_parts"]
         return d
 
     @classmethod
