@@ -311,12 +311,17 @@ def _sentences(text: str) -> list[str]:
 
 
 def _best_sentence(part: Part, c: Clause, weights: Terms, said: str) -> str:
+    """The clause's sentence that answers the part best (read with its line): one pass over the clause."""
     best, best_score = None, -1.0
+    several = len(_sentences(c.text)) > 1
     for line in c.text.split("\n"):
+        line_support = None
         for s in _sentences(line):
-            if _is_heading(s, c) and len(_sentences(c.text)) > 1:
+            if _is_heading(s, c) and several:
                 continue
-            score = support(weights, s) * fits(part, s) + 0.3 * support(weights, line)
+            if line_support is None:
+                line_support = support(weights, line)
+            score = support(weights, s) * fits(part, s) + 0.3 * line_support
             if part.info.wants_number and QUANTITY.search(s):
                 score += 0.15
             if part.info.years or part.info.periods:

@@ -13,6 +13,8 @@ Scores are constants below; the evidence stage weighs them, and `expansion` can 
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from functools import lru_cache
 
 LITERAL = 1.0
@@ -119,12 +121,35 @@ def _boundaries(text: str) -> tuple[frozenset[int], frozenset[int]]:
     return frozenset(starts), frozenset(ends)
 
 
+# jieba segments each maximal run of these characters on its own (its re_han_default) and makes every other
+# character a word of its own: a run's words are the same whether it is segmented alone or inside a long text.
+_JIEBA_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
+
+
+@lru_cache(maxsize=1024)
+def _blocks(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    spans = [m.span() for m in _JIEBA_BLOCK.finditer(text)]
+    return tuple(a for a, _ in spans), tuple(b for _, b in spans)
+
+
+def _word_edge(text: str, pos: int, start: bool) -> bool:
+    """Does a jieba word of `text` start (`start`) or end at `pos`? Only the run of text around `pos` is segmented,
+    so a test costs the length of one run, not of the text (clauses run to index.limits.MAX_CLAUSE_CHARS)."""
+    run_starts, run_ends = _blocks(text)
+    at = pos if start else pos - 1  # the character whose word must start / end here
+    k = bisect_right(run_starts, at) - 1
+    if k < 0 or run_ends[k] <= at:
+        return True  # a character outside the runs is a word by itself
+    a, b = run_starts[k], run_ends[k]
+    firsts, lasts = _boundaries(text[a:b])
+    return (pos - a) in (firsts if start else lasts)
+
+
 def aligned(term: str, text: str) -> bool:
     """Does `term` occur in `text` as whole words (not only inside a longer word, as 不动 in 不动产)?"""
-    starts, ends = _boundaries(text)
     i = text.find(term)
     while i != -1:
-        if i in starts and i + len(term) in ends:
+        if _word_edge(text, i, True) and _word_edge(text, i + len(term), False):
             return True
         i = text.find(term, i + 1)
     return False
