@@ -94,6 +94,8 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
     plan = understand(assistant, cond.question)
     quote = cited_sentence(cond.previous_answer)  # the clause the conversation's last answer cited
     last = idx.find_quote(quote) if quote else None
+    if last is None and cond.previous_answer:
+        last = _paraphrased_clause(idx, strip_markers(cond.previous_answer))
     cands = retrieve(plan, idx, mech, k, last, cond.follows_previous)
     metas = {m.doc_id: m for m, _ in idx.documents()}
     meta = meta_answer(plan, cands, metas)
@@ -101,6 +103,31 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
     said = strip_markers(cond.previous_answer or "")
     result = meta or compose(plan, evidence, cands, idx, mech, said)
     return Prepared(cond, plan, cands, evidence, result)
+
+
+PARAPHRASE_SHARE = 0.4  # of an earlier answer's content bigrams a clause must hold to be what it spoke of
+
+
+def _paraphrased_clause(idx, said: str):
+    """The clause an earlier answer without [n] markers spoke of (a person's or another tool's words): the
+    article it names (按第十三条…) in the document found, else the clause sharing most of its wording."""
+    import re
+
+    from assistant.text import content_bigrams
+
+    hits = idx.search(said[:300], 5)
+    if not hits:
+        return None
+    named = re.search(r"第[一二三四五六七八九十百零〇]+条", said)
+    if named:
+        for c in idx.clauses(hits[0].clause.doc_id):
+            if c.label == named.group(0):
+                return c
+    grams = content_bigrams(said)
+    best = hits[0].clause
+    if grams and len(grams & content_bigrams(best.text)) / len(grams) >= PARAPHRASE_SHARE:
+        return best
+    return None
 
 
 def answer_question(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int) -> Answer:

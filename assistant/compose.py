@@ -28,10 +28,11 @@ if TYPE_CHECKING:
 BACKEND = "extractive"
 ARTICLE_WHOLE = 240  # characters: an article this short is quoted whole
 UNIT_BUDGET = 240  # characters of one part's answer
-LIST_BUDGET = 420  # characters of a list answer (条件 / 情形 / 要求 with their 项)
+LIST_BUDGET = 600  # characters of a list answer (条件 / 情形 / 要求 with their 项)
 MAX_SENTENCE = 120  # a longer plan sentence is trimmed to the phrases that answer
 MAX_ITEMS = 12
 SECTION_SUPPORT = 0.5  # a 有哪些 question this much about a section's heading lists the section's items
+_ASKS_TARGET = re.compile(r"目标|指标")
 CLOSEST_NOTE = "文件中没有直接的规定，最接近的是"
 
 
@@ -322,8 +323,8 @@ def _best_sentence(part: Part, c: Clause, weights: Terms, said: str) -> str:
             if line_support is None:
                 line_support = support(weights, line)
             score = support(weights, s) * fits(part, s) + 0.3 * line_support
-            if part.info.wants_number and QUANTITY.search(s):
-                score += 0.15
+            if (part.info.wants_number or _ASKS_TARGET.search(part.text)) and QUANTITY.search(s):
+                score += 0.15  # 目标 / 指标 are stated as figures
             if part.info.years or part.info.periods:
                 score += 0.2 if time_matches(part.info, s) else (-0.2 if other_time(s) else 0)
             if said and _repeats(s, said):

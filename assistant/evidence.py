@@ -495,6 +495,8 @@ def states_measure(text: str, measure: str) -> bool:
         return bool(re.search(r"[\d零一二两三四五六七八九十百]+(?:个工作)?[日天]", text))
     if measure in ("元", "万元"):
         return bool(MONEY.search(text))
+    if measure in ("人", "名"):  # people are counted in 人, 名 or 位
+        return bool(re.search(r"[\d零一二两三四五六七八九十百千]+\s*[人名位]", text))
     if measure == "年":
         return bool(re.search(r"[\d零一二两三四五六七八九十百]+(?:个)?(?:周)?年(?!度)", text))
     return bool(re.search(r"[\d零一二两三四五六七八九十百千万亿.]+\s*" + re.escape(measure), text))

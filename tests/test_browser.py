@@ -194,6 +194,23 @@ def test_chat_answer_with_citation_card_and_follow_up(page, dialogs, tmp_path):
     shoot(page, "chat", tmp_path)
 
 
+def test_broad_question_lists_the_sections_items_with_their_own_cards(page):
+    """有哪些 about a section: each item of 嘉定 二（三） listed and cited, with how many there are."""
+    answer = ask(page, "嘉定区在交通方面有哪些减污降碳举措？", "优化综合交通运输体系结构", "嘉府发〔2023〕27号")
+    for item in ("加快道路交通能源结构转型", "推动船舶港口污染防治与碳减排协同增效", "共4项"):
+        assert item in answer, answer
+    cards = page.locator("#cards .group.active .card")
+    expect(cards).to_have_count(4, timeout=WAIT_MS)  # one card per item, each its own clause
+    expect(cards.nth(3).locator(".cite")).to_contain_text("二、（三）4.")
+
+
+def test_list_question_quotes_the_articles_items(page):
+    """哪些情形 of a statute: the article's 项 quoted under its lead-in, the article named."""
+    answer = ask(page, "环保条例规定碰到哪些情形，市里要约谈区政府主要负责人？", "未完成环境质量改善目标", "第四十条")
+    assert "《上海市环境保护条例》第四十条" in answer and "未完成重大污染治理任务" in answer, answer
+    expect(page.locator("#cards .group.active .card").first.locator(".cite")).to_have_text("《上海市环境保护条例》第四十条")
+
+
 def test_enter_sends_and_shift_enter_is_a_newline(page):
     box = page.locator("#question textarea")
     box.fill("嘉定区到2025年")
