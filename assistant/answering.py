@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
+from assistant import budget
 from assistant.compose import Refusal, compose
 from assistant.condense import Condensed, cited_sentence, condense
 from assistant.evidence import Evidence, choose, rank_part, term_weights
@@ -34,6 +35,11 @@ NOTICE_GUARD = "模型回答未通过引用核查，已改用摘录式回答。"
 
 
 @dataclass(frozen=True)
+class TimedOut:
+    """The question's time budget ran out after retrieval: the candidates found are what there is to show."""
+
+
+@dataclass(frozen=True)
 class Prepared:
     """Everything the stages before composing decided about one question."""
 
@@ -41,7 +47,7 @@ class Prepared:
     plan: Plan
     candidates: Candidates
     evidence: Evidence
-    result: Draft | Refusal  # the extractive answer (or refusal)
+    result: Draft | Refusal | TimedOut  # the extractive answer (or refusal)
 
 
 def mechanisms_of(assistant: "Assistant") -> Mechanisms:
@@ -97,11 +103,14 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
     if last is None and cond.previous_answer:
         last = _paraphrased_clause(idx, strip_markers(cond.previous_answer))
     cands = retrieve(plan, idx, mech, k, last, cond.follows_previous)
-    metas = {m.doc_id: m for m, _ in idx.documents()}
-    meta = meta_answer(plan, cands, metas)
-    evidence = choose(plan, cands, idx, mech)
-    said = strip_markers(cond.previous_answer or "")
-    result = meta or compose(plan, evidence, cands, idx, mech, said)
+    try:
+        metas = {m.doc_id: m for m, _ in idx.documents()}
+        meta = meta_answer(plan, cands, metas)
+        evidence = choose(plan, cands, idx, mech)
+        said = strip_markers(cond.previous_answer or "")
+        result = meta or compose(plan, evidence, cands, idx, mech, said)
+    except budget.OverBudget:
+        return Prepared(cond, plan, cands, Evidence(()), TimedOut())
     return Prepared(cond, plan, cands, evidence, result)
 
 
@@ -142,7 +151,17 @@ def answer_question(assistant: "Assistant", question: str, history: Sequence[dic
 def stream_answer(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int
                   ) -> Iterator[str | Answer]:
     """Yields partial answer text (LLM backends stream) and finally the verified Answer."""
-    p = prepare(assistant, question, history, backend, k)
+    seconds = getattr(assistant.settings, "answer_budget_s", budget.DEFAULT_BUDGET_S)
+    try:
+        with budget.budget(seconds):
+            p = prepare(assistant, question, history, backend, k)
+    except budget.OverBudget:
+        yield _timed_out(question, question, seconds, ())
+        return
+    if isinstance(p.result, TimedOut):
+        ranked = sorted(p.candidates.search_rank, key=p.candidates.search_rank.get)
+        yield _timed_out(question, p.cond.question, seconds, [p.candidates.clauses[n] for n in ranked])
+        return
     if isinstance(p.result, Refusal):
         yield _refused(question, p)
         return
@@ -172,6 +191,14 @@ def stream_answer(assistant: "Assistant", question: str, history: Sequence[dict]
     text, sentences, citations = renumber(sentences, clauses)
     yield Answer(question, p.cond.question, text, tuple(citations), tuple(sentences), False, draft.backend, notice,
                  support=round(p.evidence.support, 4))
+
+
+def _timed_out(question: str, standalone: str, seconds: float, found: Sequence) -> Answer:
+    """处理超时, with the clauses retrieval found (the best there is) as 可能相关."""
+    text = budget.timeout_text(seconds)
+    related = tuple(found[:RELATED_N])
+    shown = text + ("\n可能相关：" + "；".join(c.citation for c in related) if related else "")
+    return Answer(question, standalone, shown, (), (Sentence(text, (), True),), True, "extractive", "处理超时", related)
 
 
 def _refused(question: str, p: Prepared) -> Answer:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.budget import check
 from assistant.evidence import (MONEY, PENALTY, QUANTITY, UNIT_WORDS, Candidates, Choice, Evidence, Missing, Terms,
                                 clause_text, fits, other_time, support, term_weights, time_matches)
 from assistant.mechanisms import Mechanisms
@@ -134,6 +135,7 @@ def _compare(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms
 
 
 def _unit(ch: Choice, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms, said: str) -> str:
+    check()
     c = cands.clauses[ch.n]
     part = ch.part
     weights = term_weights(part, idx).for_doc(c.doc_id)

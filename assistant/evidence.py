@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
+from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
@@ -204,6 +205,7 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
     out = []
     named = _named_labels(part, cands)
     for n, c in cands.clauses.items():
+        check()
         if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
             continue
         text = clause_text(c)

@@ -12,6 +12,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from assistant.budget import check
 from assistant.lexicon import CompoundFinder, query_words
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
@@ -75,6 +76,7 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
     rank: dict[str, int] = {}
 
     def add(clauses: Iterable[Clause], ranked: bool = False) -> None:
+        check()
         for r, c in enumerate(clauses, 1):
             found.append(c)
             if ranked:
@@ -140,6 +142,7 @@ def route_documents(plan: Plan, idx: "ClauseIndex", expand: bool = True) -> list
 
     scores = {}
     for m in metas:
+        check()
         text = doc_text(idx, m.doc_id)
         unknown = terms.unknown_in(m.doc_id)
         scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown, align=False)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     refusal_threshold: float | None = Field(
         None, ge=0, le=1, description="拒答阈值：最佳条款对问题内容的覆盖度低于此值时拒答（默认为在 blind dev 上校准的值）"
     )
+    answer_budget_s: float = Field(
+        10.0, gt=0, le=600, description="每个问题的处理时限（秒，不含大模型生成）：超时返回已找到的相关条款并注明“处理超时”"
+    )
     max_chunk_chars: int = Field(420, ge=100, le=4000, description="超过嵌入窗口的条款按句切分的长度上限（字）")
 
     backend: Literal["extractive", "openai", "transformers"] = Field("extractive", description="回答后端")
