@@ -18,6 +18,12 @@ KIND_CLOSING = "closing"  # 抄送 / 印发 / 信息公开属性 ...
 KIND_TABLE_ROW = "table_row"  # one row of an annex table
 KIND_PARAGRAPH = "paragraph"  # text with no recognisable structure
 
+# How a document arrived (DocumentMeta.origin).
+ORIGIN_CORPUS = "corpus"  # the shipped corpus (data/policies/ or ASSISTANT_CORPUS), imported on first start or 重新索引
+ORIGIN_CLI = "cli"  # `python -m assistant ingest` on the server: an administrator
+ORIGIN_UPLOAD = "upload"  # uploaded in the app
+ORIGIN_NAMES = {ORIGIN_CORPUS: "随附文件库", ORIGIN_CLI: "命令行导入", ORIGIN_UPLOAD: "网页上传"}
+
 # The fields of a clause in JSON, in this order (CLI, app, eval and outside scripts rely on them).
 CLAUSE_JSON_FIELDS = (
     "clause_id",
@@ -64,13 +70,45 @@ class DocumentMeta:
     # ISO date of the latest adoption / amendment the 题注 states: which version of a law this is.
     # None when the document states none (plans, notices); records written before the field read as None.
     version_date: str | None = None
+    # Provenance: how the document arrived (ORIGIN_*), who added it (the login user of an upload, the system user
+    # of a CLI import) and when (ISO time). None in records written before these fields existed.
+    origin: str | None = None
+    added_by: str | None = None
+    added_at: str | None = None
+    # Labels of the clauses whose text addresses the assistant (index/trust.py): never quoted, listed in the library.
+    flagged: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["flagged"] = list(self.flagged)
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "DocumentMeta":
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
+        """Tolerant of records written by earlier versions (fields missing) and later ones (fields unknown)."""
+        kw = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        kw["flagged"] = tuple(kw.get("flagged") or ())
+        for k in ("doc_id", "title", "path", "content_hash", "fmt"):
+            kw.setdefault(k, "")
+        for k in ("doc_number", "issuer", "date", "kind"):
+            kw.setdefault(k, None)
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How the documents of one ingest arrive: stamped into each document's DocumentMeta."""
+
+    kind: str  # ORIGIN_CORPUS / ORIGIN_CLI / ORIGIN_UPLOAD
+    user: str | None = None
+    at: str | None = None  # ISO time; now when None
+
+    def stamp(self, meta: "DocumentMeta") -> "DocumentMeta":
+        from dataclasses import replace
+        from datetime import datetime
+
+        return replace(meta, origin=self.kind, added_by=self.user,
+                       added_at=self.at or datetime.now().astimezone().isoformat(timespec="seconds"))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from index.models import (
 )
 from index.normalize import Line, normalize_text
 from index.structure import Annex, Outline, Section, build_outline
+from index.trust import FLAG_NOTE, flagged_labels
 from index.units import parse_units, split_units
 
 # bge models read 512 tokens; a Chinese character is about one token, and the contextual header takes some.
@@ -87,6 +88,10 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
                         path, content_hash, fmt, info.version_date)
     offsets = _line_offsets(lines)
     clauses = _finish(drafts, lines, offsets, meta)
+    flagged = flagged_labels(clauses)
+    if flagged:
+        meta = replace(meta, flagged=flagged)
+        warnings.append(f"{FLAG_NOTE}（{'、'.join(flagged[:5])}{'等' if len(flagged) > 5 else ''}），这些条款不会用于回答")
     return ParsedDocument(meta, tuple(clauses), norm.text, tuple(warnings))
 
 
