@@ -20,7 +20,8 @@ from assistant.plan import Part, Plan
 from assistant.provisions import ARTICLE_HEAD, ITEM_LINE, article_paragraphs, is_list_lead, lead_in, strip_marker
 from assistant.text import is_heading_sentence
 from assistant.types import REFUSAL_PREFIX, Draft
-from index.models import KIND_ARTICLE, KIND_LEAD, KIND_TABLE_ROW, Clause
+from index.models import KIND_ARTICLE, KIND_LEAD, KIND_TABLE_ROW, ORIGIN_NAMES, ORIGIN_UPLOAD, Clause
+from index.trust import FLAG_NOTE
 from index.units import trailing_parenthetical
 
 if TYPE_CHECKING:
@@ -61,10 +62,19 @@ def compose(plan: Plan, ev: Evidence, cands: Candidates, idx: "ClauseIndex", mec
     out: list[str] = []
     named: set[str] = set()
     quoted: list[tuple[int, str]] = []
-    for a in ev.answers:
+    notice = None
+    for i, a in enumerate(ev.answers):
         if isinstance(a, Missing):
             out.append(f"{REFUSAL_PREFIX}{a.subject}。")
             continue
+        if i == 0 and ev.others:
+            disagreement = _disagreement(a, ev.others, cands, idx, mech, said)
+            if disagreement is not None:
+                text, notice, docs = disagreement
+                out.append(text)
+                quoted.append((a.n, text))
+                named.update(docs)
+                continue
         c = cands.clauses[a.n]
         if a.part.asks_article and a.part.follows:  # 依据哪一条？ after the provision was quoted
             if c.label not in "".join(out):
@@ -83,7 +93,57 @@ def compose(plan: Plan, ev: Evidence, cands: Candidates, idx: "ClauseIndex", mec
         if a.closest_only:
             prefix = f"{CLOSEST_NOTE}{_citation_name(c)}："
         out.append(prefix + text)
-    return Draft("".join(out), BACKEND)
+    return Draft("".join(out), BACKEND, notice)
+
+
+# A figure with its unit (29.4万千瓦, 15%, 3500个): what two documents may state differently for one question.
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(%|％|[十百千万亿]*(?:千瓦时|千瓦|瓦|吨标准煤|吨|立方米|平方米|平方公里|公里|米|辆|个|座|家|"
+                     r"台|套|项|元|户|人|公顷|亩|条|处|所|根|倍))")
+
+
+def figures(text: str) -> dict[str, list[str]]:
+    """unit → the figures stated in that unit, in order (29.4万千瓦 → {"万千瓦": ["29.4"]})."""
+    out: dict[str, list[str]] = {}
+    for value, unit in _FIGURE.findall(text):
+        out.setdefault(unit.replace("％", "%"), []).append(value)
+    return out
+
+
+def _disagreement(best: Choice, others: tuple[Choice, ...], cands: Candidates, idx: "ClauseIndex",
+                  mech: Mechanisms, said: str) -> tuple[str, str, set[str]] | None:
+    """Each document's figure with its source, when another document on the same subject states a different one
+    in the same unit: (text, notice, documents named), or None when they agree. Documents from the shipped corpus
+    or an administrator come before uploads, and documents flagged for instruction text come last."""
+    first = _unit(best, cands, idx, mech, said)
+    mine = figures(first)
+    rows = [(best, first)]
+    for ch in others:
+        text = _unit(ch, cands, idx, mech, said)
+        theirs = figures(text)
+        if any(set(mine[u]).isdisjoint(theirs[u]) for u in mine.keys() & theirs.keys()):
+            rows.append((ch, text))
+    if len(rows) == 1:
+        return None
+    metas = {m.doc_id: m for m, _ in idx.documents()}
+
+    def distrust(row: tuple[Choice, str]) -> int:
+        meta = metas.get(cands.clauses[row[0].n].doc_id)
+        return (2 if meta is not None and meta.flagged else 0) + (1 if meta is not None and meta.origin == ORIGIN_UPLOAD else 0)
+
+    rows.sort(key=distrust)
+    unit = next(u for u in mine if any(u in figures(t) for _, t in rows[1:]))
+    stated = "、".join(dict.fromkeys(figures(t)[unit][0] + unit for _, t in rows if unit in figures(t)))
+    notes = []
+    for ch, _ in rows:
+        meta = metas.get(cands.clauses[ch.n].doc_id)
+        if meta is not None and (meta.flagged or meta.origin == ORIGIN_UPLOAD):
+            how = [ORIGIN_NAMES[ORIGIN_UPLOAD] + "的文件"] if meta.origin == ORIGIN_UPLOAD else []
+            how += [FLAG_NOTE] if meta.flagged else []
+            notes.append(f"《{meta.title}》{'，'.join(how)}")
+    notice = (f"各文件对此给出的数字不一致（{stated}），已逐一列出出处，请以正式印发的文件为准"
+              + ("；" + "；".join(notes) if notes else "") + "。")
+    lines = [f"《{cands.clauses[ch.n].doc_title}》：{text}" for ch, text in rows]
+    return "\n".join(lines), notice, {cands.clauses[ch.n].doc_id for ch, _ in rows}
 
 
 def _unsaid(text: str, before: str) -> str:

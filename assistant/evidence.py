@@ -18,7 +18,7 @@ from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.question import counts_thing
-from assistant.retrieve import Candidates
+from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ class Evidence:
     answers: tuple[Choice | Missing, ...]  # one per part
     per_doc: tuple[Choice, ...] = ()  # a question naming no document that several documents answer
     support: float = 0.0  # the best support of the first part (what the refusal curve plots)
+    # A figure question naming its place: the best clause of each other document on the same place that supports
+    # the first part nearly as well. The composer shows every figure with its source when the figures disagree.
+    others: tuple[Choice, ...] = ()
 
     @property
     def refused(self) -> bool:
@@ -373,7 +376,38 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         if i == 0 and mech.on("multi_doc") and not plan.docs and cands.pinned is None:
             per_doc = _per_document(best, ranked, cands, idx)
     answers = _same_document_retry(answers, cands, idx, mech)
-    return Evidence(tuple(answers), per_doc, first_support)
+    others: tuple[Choice, ...] = ()
+    first = answers[0] if answers else None
+    if isinstance(first, Choice) and plan.docs and not per_doc and mech.on("conflicts") and cands.pinned is None:
+        others = _same_subject(first, plan, cands, idx, mech)
+    return Evidence(tuple(answers), per_doc, first_support, others)
+
+
+CONFLICT_MARGIN = 0.1  # another document's clause supporting the part this nearly as well states its figure too
+
+
+def _same_subject(best: Choice, plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) -> tuple[Choice, ...]:
+    """For a figure question about a place (嘉定区…是多少？): the best clause of each other document that speaks of
+    that place (in its text or title) and supports the question nearly as well as the answer does."""
+    part = best.part
+    if not asks_figure(part) or best.closest_only:
+        return ()
+    first = cands.clauses[best.n]
+    places = subject_places(plan, idx)
+    if not places:
+        return ()
+
+    def about(c: Clause) -> bool:
+        return c.doc_id != first.doc_id and speaks_of(c, places)
+
+    ranked = rank_part(part, cands, term_weights(part, idx), mech, about, idx)
+    bar = max(mech.refuse_below, best.support - CONFLICT_MARGIN)
+    picked: dict[str, Choice] = {}
+    for ch in ranked:
+        c = cands.clauses[ch.n]
+        if c.doc_id not in picked and ch.support >= bar and fits(part, c.text) >= 1.0:
+            picked[c.doc_id] = ch
+    return tuple(picked.values())[: MAX_DOCS - 1]
 
 
 SAME_DOC_SLACK = 0.15  # a part is answered from the document its sibling part was answered from on this lower bar
