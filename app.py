@@ -73,6 +73,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return gr.update(choices=h.choices(), value=h.current)
 
     # ---- chat ---------------------------------------------------------------------------
+    # what the draft shown while a model streams says about its deadline (the answer's one overall limit)
+    draft_note = f"限时 {settings.llm_timeout:g} 秒，超时改用摘录式回答"
+
     def respond(message: str, stored: Any, request: gr.Request):
         message = (message or "").strip()
         h = load_history(stored, request)
@@ -85,7 +88,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         for event in assistant.ask_stream(message, prior):
             if isinstance(event, str):
                 partial += event
-                yield conversation_html(turns, (message, partial)), gr.update(), "", gr.update(), gr.update()
+                yield (conversation_html(turns, (message, partial), draft_note), gr.update(), "", gr.update(),
+                       gr.update())
             else:
                 answer = event
         try:

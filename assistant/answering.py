@@ -25,6 +25,7 @@ from assistant.types import Answer, Draft, Sentence
 from index.models import Hit
 
 if TYPE_CHECKING:
+    from assistant.backends import Deadline
     from assistant.service import Assistant
 
 logger = logging.getLogger(__name__)
@@ -89,14 +90,15 @@ def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] 
     return [Hit(cands.clauses[number[cid]], score, r) for r, (cid, score) in enumerate(fused[:k], 1)]
 
 
-def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int) -> Prepared:
+def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int,
+            deadline: "Deadline | None" = None) -> Prepared:
     idx = assistant.index
     mech = mechanisms_of(assistant)
     cond = condense(question, history, idx.aliases())
     if backend != "extractive" and history:
         from assistant.backends import llm_condense
 
-        cond = llm_condense(assistant, backend, question, history, cond)
+        cond = llm_condense(assistant, backend, question, history, cond, deadline)
     plan = understand(assistant, cond.question)
     quote = cited_sentence(cond.previous_answer)  # the clause the conversation's last answer cited
     last = idx.find_quote(quote) if quote else None
@@ -152,9 +154,14 @@ def stream_answer(assistant: "Assistant", question: str, history: Sequence[dict]
                   ) -> Iterator[str | Answer]:
     """Yields partial answer text (LLM backends stream) and finally the verified Answer."""
     seconds = getattr(assistant.settings, "answer_budget_s", budget.DEFAULT_BUDGET_S)
+    deadline = None
+    if backend != "extractive":  # one deadline for all the model does for this answer, condensing included
+        from assistant.backends import Deadline
+
+        deadline = Deadline(assistant.settings.llm_timeout)
     try:
         with budget.budget(seconds):
-            p = prepare(assistant, question, history, backend, k)
+            p = prepare(assistant, question, history, backend, k, deadline)
     except budget.OverBudget:
         yield _timed_out(question, question, seconds, ())
         return
@@ -165,13 +172,13 @@ def stream_answer(assistant: "Assistant", question: str, history: Sequence[dict]
     if isinstance(p.result, Refusal):
         yield _refused(question, p)
         return
-    draft, notice = p.result, None
+    draft, notice = p.result, p.result.notice
     clauses = p.candidates.clauses
     if backend != "extractive":
         from assistant.backends import run_llm
 
         llm_draft = None
-        for event in run_llm(assistant, backend, p.cond.question, p.candidates):
+        for event in run_llm(assistant, backend, p.cond.question, p.candidates, deadline):
             if isinstance(event, str):
                 yield event
             else:

@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI 兼容接口地址，如 https://api.deepseek.com/v1")
     llm_api_key: SecretStr | None = Field(None, description="OpenAI 兼容接口密钥")
     llm_model: str | None = Field(None, description="OpenAI 兼容接口的模型名，如 deepseek-chat / qwen-plus")
-    llm_timeout: float = Field(60.0, gt=0, le=600, description="LLM 请求超时（秒）")
-    llm_max_retries: int = Field(1, ge=0, le=5, description="LLM 请求失败重试次数")
+    llm_timeout: float = Field(
+        60.0, gt=0, le=600, description="大模型回答的总时限（秒）：连接、流式输出和重试都在其内，超时即改用摘录式回答"
+    )
+    llm_max_retries: int = Field(1, ge=0, le=5, description="连接失败或 HTTP 5xx（尚未输出文字时）的重试次数，在总时限之内")
     local_model: str | None = Field(None, description="transformers 本地对话模型：路径或 hub id（如 Qwen/Qwen2.5-7B-Instruct）")
     max_new_tokens: int = Field(512, ge=16, le=4096, description="LLM 生成的最大 token 数")
 
