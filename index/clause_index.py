@@ -15,14 +15,14 @@ import re
 import os
 import shutil
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from index.bm25_store import BM25Store, IndexOutdated
 from index.fusion import rrf
-from index.loaders import DocumentError, iter_document_paths, load_document
-from index.models import Chunk, Clause, DocumentMeta, Hit, IngestFailure, IngestReport
+from index.loaders import iter_document_paths
+from index.models import Chunk, Clause, DocumentMeta, Hit, IngestFailure, IngestReport, Origin
 from index.synonyms import expand
 from index.aliases import abbreviations, doc_aliases, label_key, own_place
 
@@ -374,18 +374,19 @@ class ClauseIndex:
                 for rank, (cid, score) in enumerate(fused[:k], 1)]
 
     # ---- writing ------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None,
+               origin: Origin | None = None) -> IngestReport:
         from filelock import FileLock
 
         self.store.mkdir(parents=True, exist_ok=True)
         with self._write_lock, FileLock(str(self.store / ".lock")):
             try:
-                return self._ingest(list(paths), progress)
+                return self._ingest(list(paths), progress, origin)
             finally:
                 self._reconcile_chroma()
 
-    def _ingest(self, paths: list, progress: Progress | None) -> IngestReport:
-        from index.parser import parse_document
+    def _ingest(self, paths: list, progress: Progress | None, origin: Origin | None = None) -> IngestReport:
+        from index.sandbox import parse_files
 
         snap = self._snap = self._read()  # another process may have written since we loaded
         files, bad = iter_document_paths(paths)
@@ -396,21 +397,19 @@ class ClauseIndex:
         parsed: dict[str, ParsedDocument] = {}
         dropped: set[str] = set()
         skipped = 0
-        for n, f in enumerate(files, 1):
+        # Files are read and parsed in a worker process with memory and time limits (index/sandbox.py).
+        for n, (f, out) in enumerate(zip(files, parse_files(files, hashes)), 1):
             if progress:
                 progress("解析文件", n - 1, len(files))
-            try:
-                lt = load_document(f)
-            except DocumentError as e:
-                failures.append(IngestFailure(str(f), e.reason))
+            if out.failure:
+                failures.append(IngestFailure(str(f), out.failure))
                 continue
-            if lt.content_hash in hashes:  # byte-identical to an indexed file: nothing to do
+            if out.skipped:  # byte-identical to an indexed file: nothing to do
                 skipped += 1
                 continue
-            doc = parse_document(lt.text, fmt=lt.fmt, path=str(f), content_hash=lt.content_hash)
-            if not doc.clauses:
-                failures.append(IngestFailure(str(f), "未能从文件中解析出任何条款文本，请检查文件内容"))
-                continue
+            doc = out.doc
+            if origin is not None:
+                doc = replace(doc, meta=origin.stamp(doc.meta))
             warnings.extend(f"{f}: {w}" for w in doc.warnings)
             same = snap.docs.get(doc.meta.doc_id) or (parsed[doc.meta.doc_id].meta if doc.meta.doc_id in parsed else None)
             if same and same.path != str(f):
