@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="app 端口")
     auth_user: str | None = Field(None, description="app 登录用户名（与 auth_password 同时设置时启用登录）")
     auth_password: SecretStr | None = Field(None, description="app 登录密码")
+    auth_users: SecretStr | None = Field(
+        None, description="更多登录账号：用户名:密码，多个以逗号分隔（与 AUTH_USER/AUTH_PASSWORD 一起启用登录）"
+    )
+    admin_users: str = Field(
+        "", description="管理员用户名，逗号分隔（默认为 AUTH_USER）：登录后只有管理员能上传、删除、重新索引文件和下载审计日志"
+    )
+    open_uploads: bool = Field(False, description="登录后所有用户都可以上传文件（删除和重新索引仍只限管理员）")
     max_upload_mb: int = Field(20, ge=1, le=200, description="上传文件大小上限（MB）")
 
 
