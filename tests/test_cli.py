@@ -284,3 +284,22 @@ def test_ask_is_audited_and_audit_reads_it_back(cli_store, hf_home, tmp_path):
     assert future.returncode == 0 and "没有该时间之后的回答" in future.stdout
     bad = run_cli("audit", "--store", store, "--since", "上周", hf_home=hf_home)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "2026-12-01" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["search", "ask"])
+@pytest.mark.parametrize("k", ["0", "-5", "51"])
+def test_k_outside_its_range_is_one_line(cli_store, hf_home, command, k):
+    store, _ = cli_store
+    r = run_cli(command, "光伏", f"-k{k}" if k.startswith("-") else "-k", *([] if k.startswith("-") else [k]),
+                "--store", store, "--lexical", hf_home=hf_home)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == f"错误：-k 须为 1 到 50 之间的整数（收到 {int(k)}）" and not r.stdout
+
+
+def test_an_unwritable_store_is_one_line_not_a_traceback(hf_home, tmp_path):
+    store = tmp_path / "store"
+    store.write_text("a file where the store folder should be", encoding="utf-8")
+    r = run_cli("ingest", CORPUS / "普陀区碳达峰实施方案.txt", "--store", store, "--lexical", hf_home=hf_home)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("错误：无法读写") and "--store" in line
