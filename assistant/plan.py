@@ -22,6 +22,7 @@ ASKS_WHICH_ARTICLE = re.compile(r"第几条|哪一条|哪条|第几款|哪一款
 ASKS_PENALTY = re.compile(r"罚|处罚|处分|法律责任|怎么处理|如何处理|后果|追究|承担什么责任|什么责任")
 # A part that is only a question word (由谁负责？ / 罚多少？) continues the part before it.
 _SPLIT = re.compile(r"[？?]|；|;")
+MAX_NAMED_DOCS = 12  # a name that fits more documents than this names none of them in particular
 _PLACE_SUFFIX = re.compile(r"(?:市|区|县|省)$")
 
 
@@ -49,7 +50,7 @@ class Plan:
 
 
 def make_plan(question: str, idx: "ClauseIndex", *, docs: tuple[str, ...] = (), compare: bool = False) -> Plan:
-    named = idx.aliases() | {alias for alias, _ in idx.mentions(question)}
+    named = {alias for alias, _ in idx.mentions(question)}  # only the aliases the question holds: corpora have 10⁴
     info = analyze(question, docs, named, idx.corpus_has, idx.rarity)
     info = replace(info, compare=compare, terms=_topic_terms(info.terms, docs, idx))
     parts = []
@@ -133,7 +134,8 @@ def named_documents(idx: "ClauseIndex", question: str) -> tuple[tuple[str, ...],
     青浦、普陀、松江分别…: disjoint names compare. 松江区和上海环境能源交易所: a city and a district without a
     compare cue (分别/各/相比…) is the district's question, not a comparison.
     """
-    groups = [list(ids) for _, ids in idx.mentions(question)]
+    # A name shared by very many documents (全市 in a corpus of every 上海市 regulation) scopes nothing.
+    groups = [list(ids) for _, ids in idx.mentions(question) if len(ids) <= MAX_NAMED_DOCS]
     if not groups:
         return (), False
     flat = list(dict.fromkeys(d for g in groups for d in g))
