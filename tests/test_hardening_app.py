@@ -70,3 +70,15 @@ def test_eight_slow_questions_do_not_delay_a_normal_one_past_its_budget(giant_ap
     assert normal < max(s for s, _ in slow) < BUDGET_S + 3  # they ran beside it, longer, and were bounded
     print(f"normal {normal:.2f} s; slow {sorted(round(s, 2) for s, _ in slow)} s; "
           f"处理超时 {sum('处理超时' in r['answer'] for _, r in slow)}/8")
+
+
+def test_the_load_script_runs_and_finds_every_answer_identical(app_server, tmp_path):
+    """bench/load_test.py at a small scale (the README's figure is 50 users × 10 questions)."""
+    import json
+
+    out = subprocess.run([sys.executable, "bench/load_test.py", "--url", app_server.url, "--users", "5",
+                          "--questions", "3", "--json", str(tmp_path / "load.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    figures = json.loads((tmp_path / "load.json").read_text(encoding="utf-8"))
+    assert (figures["requests"], figures["answered"], figures["errors"], figures["differing"]) == (15, 15, 0, 0)
