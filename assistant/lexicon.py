@@ -52,6 +52,7 @@ def thesaurus_synonyms(word: str) -> tuple[str, ...]:
     return tuple(s for s in syns if len(s) >= 2) if len(word) >= 2 else syns
 
 
+@lru_cache(maxsize=8192)
 def synonyms(word: str, thesaurus: bool = True) -> tuple[str, ...]:
     from index.synonyms import synonyms as policy_synonyms
 
