@@ -253,3 +253,9 @@ def test_kangxi_radicals_from_a_pdf_text_layer_keep_the_structure():
 
 def test_full_width_punctuation_is_not_folded():
     assert normalize_text("（一）１．目标：１０％").text == "（一）１．目标：１０％"
+
+
+def test_a_markdown_heading_saved_as_txt_is_no_part_of_the_title():
+    text = (CORPUS / "上海市环境保护条例.md").read_text(encoding="utf-8")
+    doc = parse_document(text, fmt="txt", path="条例.txt", content_hash="x")
+    assert doc.meta.title == "上海市环境保护条例"
