@@ -156,16 +156,18 @@ def aligned(term: str, text: str) -> bool:
     return False
 
 
-def match(term: str, text: str, expand: bool = True, thesaurus: bool = True, align: bool = True) -> float:
+def match(term: str, text: str, expand: bool = True, thesaurus: bool = True, align: bool = True,
+          by_characters: bool = True) -> float:
     """How well `text` mentions `term` (0 … 1). `expand` False: literal, the policy table and character pairs
     only; `thesaurus` False: no 词林 synonyms (a compound spelled out still counts); `align` False: a literal
-    occurrence counts whole even inside a longer word (for long texts, where segmenting costs too much)."""
+    occurrence counts whole even inside a longer word; `by_characters` False: no matching by scattered
+    characters (pairs, spelled-out compounds, morphemes) — for whole documents, where any two characters meet."""
     if term in text:
         return LITERAL if not align or aligned(term, text) else INSIDE_WORD
     use_thesaurus = expand and thesaurus
     if any(s in text for s in synonyms(term, thesaurus=use_thesaurus)):
         return SYNONYM
-    if len(term) >= 3:
+    if len(term) >= 3 and by_characters:
         grams = [term[i: i + 2] for i in range(len(term) - 1)]
         if sum(g in text for g in grams) * 3 >= len(grams) * 2:
             return PAIRS
@@ -173,6 +175,8 @@ def match(term: str, text: str, expand: bool = True, thesaurus: bool = True, ali
         return 0.0
     if use_thesaurus and any(w in text for w in _synonym_words(term)):
         return SYNONYM_WORD
+    if not by_characters:
+        return 0.0
     if in_order_span(term, text):
         return COMPOUND
     if use_thesaurus and _morphemes_found(term, text):

@@ -87,7 +87,7 @@ class QuestionInfo:
 
 # jieba part-of-speech classes that carry no topic: pronouns, adverbs, prepositions, conjunctions, particles,
 # numerals and measure words, locatives, time words, idioms of speech (干什么).
-_FUNCTION_POS = frozenset("rdpcuyeomqftlz")
+_FUNCTION_POS = frozenset("rdpcuyeomqftlzi")
 _KEEP_POS = frozenset({"nz", "ns", "nt", "nr", "nrt", "vn", "an"})
 
 
@@ -136,7 +136,8 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
     phrases, stripped = known_phrases(stripped)
     phrases = [p for p in phrases if not all(w in QUESTION_WORDS for w in words(p))]  # 牵头部门 asks, it is no topic
     pos = part_of_speech(stripped)
-    for w in phrases + _merged(words(stripped), in_corpus):
+    # posseg's words, so each has its part of speech (jieba.lcut and posseg cut some strings differently)
+    for w in phrases + _merged(tuple(w for w, _ in _pos(stripped) if w.strip()), in_corpus):
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
         if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
             continue

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 PER_PART = 12  # candidates searched for each part
 ROUTED = 6  # candidates searched in each routed document, per part
 ROUTE_DOCS = 2
+ROUTE_SUPPORT = 0.4  # share of the question's content a document's whole text must cover to be searched inside
 ROUTE_MAX_DOCUMENTS = 300  # above this, routing would scan too much text per question; BM25 alone decides
 MAX_FAMILY_ITEMS = 12
 CROSS_CHECK = 8  # candidates searched in every document for a figure question that names its documents
@@ -108,8 +109,8 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
                     if speaks_of(h.clause, places))
         if not plan.docs and mech.on("doc_routing"):
             for d in route_documents(plan, idx, mech.on("expansion")):  # search inside the documents whose wording covers the question
-                for q in queries[-len(plan.parts):]:
-                    add(h.clause for h in idx.search(q, ROUTED, doc=d))
+                for p in plan.parts:
+                    add(h.clause for h in idx.search(document_query(p, plan, idx, d, mech), ROUTED, doc=d))
     if mech.on("structure"):
         add(named_articles(plan, idx, found))
         if any(p.asks_penalty or p.asks_article for p in plan.parts):
@@ -172,6 +173,15 @@ def trusted(c: Clause) -> bool:
     return not addresses_assistant(c.text)
 
 
+def document_query(part: Part, plan: Plan, idx: "ClauseIndex", doc_id: str, mech: Mechanisms) -> str:
+    """The part's query for a search inside one document: its everyday words joined by the words *this*
+    document uses for them (饭店 → 餐饮 where a food-safety 办法 never says 饭店)."""
+    text = doc_text(idx, doc_id)
+    extra = [w for t in part.info.terms if t not in text
+             for w in query_words(t, lambda x: x in text, mech.on("expansion"))]
+    return " ".join([part_query(part, plan, idx, mech), *extra])
+
+
 def route_documents(plan: Plan, idx: "ClauseIndex", expand: bool = True) -> list[str]:
     """The documents a question is most likely about, by how much of its content the document's whole text
     covers (with the lexicon's matching: 饭店 finds 餐饮 in a food-safety 办法 even where no single clause
@@ -192,10 +202,10 @@ def route_documents(plan: Plan, idx: "ClauseIndex", expand: bool = True) -> list
         check()
         text = doc_text(idx, m.doc_id)
         unknown = terms.unknown_in(m.doc_id)
-        scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown, align=False)
+        scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown, align=False, by_characters=False)
                                for t, w in terms.weights.items()) / total
     ranked = sorted(scores, key=scores.get, reverse=True)
-    return [d for d in ranked[:ROUTE_DOCS] if scores[d] >= 0.5]
+    return [d for d in ranked[:ROUTE_DOCS] if scores[d] >= ROUTE_SUPPORT]
 
 
 _DOC_TEXT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
