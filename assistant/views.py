@@ -173,10 +173,10 @@ def import_message(report: Any, rejected: Sequence[str]) -> str:
         elif report.skipped_unchanged and not failed:
             head = f"ℹ️ 文件未变化，已跳过 {report.skipped_unchanged} 个，没有新导入的文件。"
         else:
-            head = f"❌ 没有导入任何文件：{failed} 个失败" + (f"，{report.skipped_unchanged} 个未变化" if report.skipped_unchanged else "") + "。"
+            head = f"🚫 未导入任何文件：{failed} 个失败" + (f"，{report.skipped_unchanged} 个未变化" if report.skipped_unchanged else "") + "。"
         lines.insert(0, head)
     elif rejected:
-        lines.insert(0, f"❌ 没有导入任何文件：{len(rejected)} 个被拒绝。")
+        lines.insert(0, f"🚫 未导入任何文件：{len(rejected)} 个被拒绝。")
     return "\n\n".join(lines) or "没有可导入的文件。"
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -103,3 +105,46 @@ def giant_paragraph_txt(path: Path, megabytes: float = 19.0) -> Path:
         i += 1
     path.write_text("".join(parts), encoding="utf-8")
     return path
+
+
+class PeakRSS:
+    """The peak resident memory of a process and its children (parse workers), sampled every 20 ms.
+
+    ru_maxrss can't be used for a child: Linux carries the parent's RSS at fork over the exec, so a child of a big
+    test process reports the test process's size."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.proc = psutil.Process(pid)
+        self.peak = self.now()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def now(self) -> int:
+        import psutil
+
+        total = 0
+        try:
+            family = [self.proc, *self.proc.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        for p in family:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.now())
+            time.sleep(0.02)
+
+    def __enter__(self) -> "PeakRSS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -82,3 +82,39 @@ def test_the_load_script_runs_and_finds_every_answer_identical(app_server, tmp_p
     assert out.returncode == 0, out.stdout + out.stderr
     figures = json.loads((tmp_path / "load.json").read_text(encoding="utf-8"))
     assert (figures["requests"], figures["answered"], figures["errors"], figures["differing"]) == (15, 15, 0, 0)
+
+
+# ---- readers follow writers ----------------------------------------------------------------------------
+
+PUTUO = "普陀区碳达峰实施方案"
+PUTUO_Q = "普陀区到2025年新增光伏装机容量是多少？"
+
+
+@pytest.fixture(scope="module")
+def own_app(launch_app, tmp_path_factory):
+    """An app with a store of its own: the test removes a document from it through the CLI."""
+    server = launch_app(tmp_path_factory.mktemp("app_stale"))
+    yield server
+    server.stop()
+
+
+def test_a_document_removed_through_the_cli_is_no_longer_listed_or_cited(own_app):
+    client = Client(own_app.url, verbose=False)
+    titles = lambda: [d["title"] for d in client.predict(api_name="/docs")["documents"]]  # noqa: E731
+    assert PUTUO in titles()
+    before = client.predict(PUTUO_Q, [], api_name="/ask")
+    assert any(c["doc_title"] == PUTUO for c in before["citations"]), before
+
+    removed = subprocess.run([sys.executable, "-m", "assistant", "remove", PUTUO, "--store", str(own_app.store)],
+                             cwd=ROOT, env=own_app.env, capture_output=True, text=True, timeout=120)
+    assert removed.returncode == 0, removed.stderr
+
+    deadline = time.monotonic() + 5  # the next request sees the new generation (no restart)
+    while PUTUO in titles() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert PUTUO not in titles()
+    after = client.predict(PUTUO_Q, [], api_name="/ask")
+    assert not any(c["doc_title"] == PUTUO for c in after["citations"] + after["related"]), after
+    assert PUTUO not in after["answer"]
+    hits = client.predict("普陀区 光伏", None, api_name="/lookup")
+    assert not any(h["doc_title"] == PUTUO for h in hits)

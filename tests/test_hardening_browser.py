@@ -4,12 +4,11 @@ alone; a poisoned upload is flagged in the library and never speaks for the app;
 administrator cannot change the library."""
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
-from hostile import docx_bomb
+from hostile import PeakRSS, docx_bomb
 from test_browser import (FIRST_COLUMN, LIBRARY_MESSAGE, TURNS, VIEWPORT, WAIT_MS, browser, expect, open_app,  # noqa: F401
                           shoot, tab, upload)
 
@@ -123,42 +122,6 @@ def test_a_viewer_cannot_change_the_library_but_the_administrator_can(browser, l
 
 
 # ---- hostile uploads ------------------------------------------------------------------------------------
-
-
-class PeakRSS:
-    """The peak resident memory of the app's process tree (the app and its parse workers), sampled every 20 ms."""
-
-    def __init__(self, pid: int) -> None:
-        import psutil
-
-        self.proc = psutil.Process(pid)
-        self.peak = self.now()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def now(self) -> int:
-        import psutil
-
-        total = 0
-        for p in [self.proc, *self.proc.children(recursive=True)]:
-            try:
-                total += p.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.now())
-            time.sleep(0.02)
-
-    def __enter__(self) -> "PeakRSS":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def test_bombs_fail_with_one_line_the_good_file_lands_and_the_app_keeps_answering(library_page, library_app, tmp_path):

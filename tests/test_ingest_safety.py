@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.service import Assistant
-from hostile import docx_bomb
+from hostile import PeakRSS, docx_bomb
 from index import sandbox
 from index.failures import FailedFiles
 
@@ -29,23 +29,13 @@ MB = 1024 * 1024
 
 
 def _run(cmd: list[str]) -> tuple[int, bytes, bytes, float, int]:
-    """Run `cmd`, returning (exit code, stdout, stderr, seconds, peak RSS in bytes of it and its workers)."""
+    """Run `cmd`: (exit code, stdout, stderr, seconds, peak RSS in bytes of it and its parse workers together)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # communicate() would reap the child: read the pipes in threads, then reap it with wait4 for its usage
-    import threading
-
-    chunks: dict[str, bytes] = {}
-    readers = [threading.Thread(target=lambda n=n, f=f: chunks.__setitem__(n, f.read()))
-               for n, f in (("out", proc.stdout), ("err", proc.stderr))]
-    for r in readers:
-        r.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    for r in readers:
-        r.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, chunks["out"], chunks["err"], time.monotonic() - t0, usage.ru_maxrss * 1024
+    with PeakRSS(proc.pid) as rss:
+        out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err, time.monotonic() - t0, rss.peak
 
 
 @pytest.fixture(scope="module")
