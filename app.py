@@ -344,7 +344,7 @@ def drafting_tab(assistant: Assistant) -> None:
     from assistant.drafting.export import to_tsv
     from assistant.drafting.html import table_html
     from assistant.drafting.tools import DraftingInputError
-    from index.clause_index import UnknownDocument
+    from index.store.clause_index import UnknownDocument
 
     every = "全部"
 
@@ -499,7 +499,7 @@ def main(argv: list[str] | None = None) -> None:
     # Answers are CPU work in threads that share the GIL with the server's event loop: a short switch interval
     # lets the loop (and a quick question) in between the steps of long ones.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    from index.clause_index import StoreCorrupt
+    from index.store.clause_index import StoreCorrupt
 
     try:
         assistant = Assistant(host=args.host, port=args.port, store=args.store, backend=args.backend,

@@ -84,7 +84,7 @@ def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] 
     evidence = sorted(best, key=lambda n: (-best[n], n))
     lexical = [h.clause.clause_id for h in idx.search(query, max(k, 50), list(plan.docs) or None)]
     number = {c.clause_id: n for n, c in cands.clauses.items()}
-    from index.fusion import rrf
+    from index.store.fusion import rrf
 
     fused = rrf([[cands.clauses[n].clause_id for n in evidence], [c for c in lexical if c in number]], k=SEARCH_RRF_K)
     return [Hit(cands.clauses[number[cid]], score, r) for r, (cid, score) in enumerate(fused[:k], 1)]

@@ -421,7 +421,7 @@ COMMANDS = {"compare": cmd_compare, "tasks": cmd_tasks, "targets": cmd_targets, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from index.clause_index import StoreCorrupt, UnknownDocument
+    from index.store.clause_index import StoreCorrupt, UnknownDocument
     from pydantic import ValidationError
 
     from assistant.drafting.export import ExportError

@@ -25,7 +25,7 @@ from index.trust import FLAG_NOTE
 from index.units import trailing_parenthetical
 
 if TYPE_CHECKING:
-    from index.clause_index import ClauseIndex
+    from index.store.clause_index import ClauseIndex
 
 BACKEND = "extractive"
 ARTICLE_WHOLE = 240  # characters: an article this short is quoted whole

@@ -22,7 +22,7 @@ from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_place
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
 
 if TYPE_CHECKING:
-    from index.clause_index import ClauseIndex
+    from index.store.clause_index import ClauseIndex
 
 # Below the refusal threshold (Mechanisms.refuse_below, calibrated on blind dev) a part is not answered; below
 # this margin above it, it is answered with the closest provision and says so.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from assistant.question import COMPARE_CUE, QuestionInfo, analyze, find_places
 
 if TYPE_CHECKING:
-    from index.clause_index import ClauseIndex
+    from index.store.clause_index import ClauseIndex
 
 # What a part asks beyond its terms. Each names the class of questions it serves.
 ASKS_LIST = re.compile(r"哪些|哪几|什么条件|哪些条件|包括什么|包含什么|哪些情形|哪些内容|哪些行为|列举|有什么要求|什么情况下|哪些情况|"

@@ -21,7 +21,7 @@ from index.models import KIND_ARTICLE, Clause
 from index.trust import addresses_assistant
 
 if TYPE_CHECKING:
-    from index.clause_index import ClauseIndex
+    from index.store.clause_index import ClauseIndex
 
 PER_PART = 12  # candidates searched for each part
 ROUTED = 6  # candidates searched in each routed document, per part

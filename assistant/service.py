@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 from assistant.progress import stage_bars
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
-from index.clause_index import ClauseIndex, Progress, RetrievalMode
 from index.failures import QUARANTINE, FailedFile, FailedFiles, file_hash
 from index.loaders import iter_document_paths
 from index.models import ORIGIN_CLI, ORIGIN_CORPUS, ORIGIN_UPLOAD, Clause, DocumentMeta, Hit, IngestReport, Origin
+from index.store.clause_index import ClauseIndex, Progress, RetrievalMode
 
 if TYPE_CHECKING:
     from assistant.drafting.types import Comparison, DraftTable, Target, UnitTasks
@@ -53,6 +53,7 @@ class Assistant:
         self.index = ClauseIndex(
             s.store, embed_model=s.embed_model, rerank_model=s.rerank_model, lexical_only=s.retrieval == "lexical",
             max_chunk_chars=s.max_chunk_chars, rrf_k=s.rrf_k, candidates=s.candidates, rerank_top_n=s.rerank_top_n,
+            chroma_url=s.chroma_url, embed_device=s.embed_device, embed_batch_size=s.embed_batch_size,
         )
 
     # ---- documents ----------------------------------------------------------------------

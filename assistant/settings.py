@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, le=1000, description="倒数排名融合常数")
     candidates: int = Field(50, ge=5, le=500, description="每路检索取回的候选数（融合/重排序之前）")
     rerank_top_n: int = Field(20, ge=1, le=200, description="交给重排序模型的融合结果数")
+    chroma_url: str | None = Field(None, description="Chroma 服务器地址（如 http://127.0.0.1:8000，由 `chroma run` 启动）；"
+                                   "不设则用存储目录下的本地 Chroma")
+    embed_device: str = Field("cpu", description="嵌入与重排模型的设备：cpu、cuda、cuda:0 …")
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="计算向量的批大小（GPU 上可设 128–256）")
     disabled: tuple[str, ...] = Field(
         (), description="关闭的回答机制（消融实验用），见 assistant/mechanisms.py；如 expansion,evidence_refusal"
     )

@@ -78,7 +78,7 @@ class NaiveIndex:
     """What the answer pipeline reads from an index, over chunks; document-level facts come from the real index."""
 
     def __init__(self, assistant: "Assistant", chunks: list[Clause]) -> None:
-        from index.bm25_store import BM25Store
+        from index.store.bm25 import BM25Store
 
         self._real = assistant.index
         self._settings = assistant.settings
@@ -92,12 +92,12 @@ class NaiveIndex:
         mode = assistant.mode()
         # The clause index's loaded models when it holds them: same weights, one copy in memory.
         if mode.dense:
-            from index.embedder import load_embedder
+            from index.store.embedder import load_embedder
 
             self._embedder = getattr(self._real, "_embedder", None) or load_embedder(mode.embed_model)
             self._vectors = self._embedder.encode_corpus([c.header() + "\n" + c.text for c in chunks])
         if mode.reranker:
-            from index.embedder import load_reranker
+            from index.store.embedder import load_reranker
 
             self._reranker = getattr(self._real, "_reranker", None) or load_reranker(mode.reranker)
 
@@ -155,7 +155,7 @@ class NaiveIndex:
         return None
 
     def search(self, query: str, k: int = 5, doc: str | Sequence[str] | None = None) -> list[Hit]:
-        from index.fusion import rrf
+        from index.store.fusion import rrf
 
         if not query.strip() or not self._chunks:
             return []

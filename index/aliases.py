@@ -63,7 +63,7 @@ def _shortened_titles(topic: str) -> set[str]:
     tail = _KIND_TAIL.search(topic)
     if not tail:
         return set()
-    from index.bm25_store import _jieba
+    from index.store.tokens import _jieba
 
     out, pos = set(), 0
     for word in _jieba().lcut(topic[: tail.start()])[:-1]:

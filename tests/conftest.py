@@ -369,3 +369,67 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
 def launch_app():
     """`start_app(workdir, extra_env)` for a module that needs its own server (login, a store it writes to)."""
     return start_app
+
+
+# ---- Chroma in client/server mode --------------------------------------------------------------
+
+CHROMA_URL_ENV = "ASSISTANT_TEST_CHROMA_URL"  # set by .ci/run, which starts `chroma run` before the tests
+CHROMA_START_S = 60
+
+
+def _chroma_ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/api/v2/heartbeat", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory):
+    """URL of a real Chroma server on 127.0.0.1: the one CI started (ASSISTANT_TEST_CHROMA_URL), else one
+    started here with the `chroma` command that the chromadb package installs."""
+    url = os.environ.get(CHROMA_URL_ENV)
+    if url:
+        deadline = time.monotonic() + CHROMA_START_S
+        while not _chroma_ready(url):
+            if time.monotonic() > deadline:
+                pytest.fail(f"{CHROMA_URL_ENV}={url} but no Chroma server answers there")
+            time.sleep(0.5)
+        yield url
+        return
+    exe = Path(sys.executable).parent / "chroma"
+    if not exe.exists():
+        exe = Path(shutil.which("chroma") or "")
+    if not exe.name:
+        pytest.fail("the `chroma` command (installed with chromadb, see requirements.txt) is missing")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = tmp_path_factory.mktemp("chroma_server")
+    log = open(root / "server.log", "wb")
+    proc = subprocess.Popen([str(exe), "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + CHROMA_START_S
+        while not _chroma_ready(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"chroma run did not start: {(root / 'server.log').read_text(errors='replace')[-500:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def dead_chroma_url() -> str:
+    """A URL where nothing listens: what the index sees when the Chroma server is down."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"

@@ -2,22 +2,22 @@
 
 Lexical-only stores are built once per module from the shipped corpus; tests that write copy the store
 first. The dense tests use the random-weight bge-small-zh skeleton with real FlagEmbedding and a real
-on-disk Chroma.
+on-disk Chroma. Kill -9 crashes, legacy-store migration and corpus statistics are in tests/test_store_scale.py.
 """
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from eval.dataset import load_dataset, squash
-from index import clause_index
-from index.bm25_store import BM25Store
-from index.chroma_store import ChromaStore
-from index.clause_index import ClauseIndex, UnknownDocument
+from index.store import dense, lexical
+from index.store.chroma_store import ChromaStore
+from index.store.clause_index import ClauseIndex, UnknownDocument
 from index.loaders import (
     REASON_BAD_DOCX, REASON_BAD_PDF, REASON_BINARY, REASON_EMPTY, REASON_MISSING, load_document, unsupported_reason,
 )
@@ -82,8 +82,20 @@ def clone(store: Path, tmp_path: Path) -> Path:
     return dst
 
 
-def manifest(store: Path) -> dict:
-    return json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+def db_rows(store: Path, sql: str, *args) -> list[tuple]:
+    """Rows of the committed store, read through a connection of its own (as another process would)."""
+    with sqlite3.connect(store / "index.sqlite") as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def generation(store: Path) -> int:
+    return int(db_rows(store, "SELECT value FROM meta WHERE key = 'generation'")[0][0])
+
+
+def committed(store: Path) -> tuple:
+    """Everything a reader can see: generation, documents, clause rows."""
+    return (generation(store), db_rows(store, "SELECT seq, doc_id, meta FROM documents ORDER BY seq"),
+            db_rows(store, "SELECT row, clause_id, record FROM clauses ORDER BY row"))
 
 
 def ids_by_doc(idx: ClauseIndex) -> dict[str, list[str]]:
@@ -174,7 +186,7 @@ def test_ingest_corpus_indexes_every_document_with_parser_clause_counts(corpus_s
     assert (report.documents, report.clauses, report.skipped_unchanged, report.failed) == (
         6, sum(n for _, n in expected.values()), 0, ())
     assert {m.doc_id: (m.title, n) for m, n in corpus_index.documents()} == expected
-    assert manifest(store)["generation"] == 1
+    assert generation(store) == 1
 
 
 def test_statute_clauses_come_in_document_order(corpus_index):
@@ -199,12 +211,11 @@ def test_clause_json_has_exactly_the_public_fields(corpus_index):
 
 def test_reingesting_unchanged_files_writes_nothing(corpus_store):
     store, _ = corpus_store
-    path = store / "manifest.json"
-    before, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    before = committed(store)
     report = ClauseIndex(store, lexical_only=True).ingest([CORPUS])
     assert (report.documents, report.clauses, report.skipped_unchanged, report.failed) == (0, 0, 6, ())
-    assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
-    assert manifest(store)["generation"] == 1
+    assert committed(store) == before
+    assert generation(store) == 1
 
 
 # ---- 3. changed file -------------------------------------------------------------------------
@@ -257,21 +268,20 @@ def test_remove_deletes_document_everywhere_and_keeps_others(corpus_store, corpu
         fresh.clauses(PUTUO)
     assert all(c.doc_id != meta.doc_id for c in fresh.clauses())
     assert not any(h.clause.doc_id == meta.doc_id for h in fresh.search("普陀区到2025年能耗下降目标是多少", 50))
-    assert meta.doc_id not in json.dumps(manifest(store))
+    assert not db_rows(store, "SELECT 1 FROM clauses WHERE clause_id LIKE ?", meta.doc_id + "%")
+    assert not db_rows(store, "SELECT 1 FROM documents WHERE doc_id = ?", meta.doc_id)
     assert ids_by_doc(fresh) == {d: ids for d, ids in base_ids.items() if d != meta.doc_id}
     assert_probes_hit(fresh, probes)
 
 
 def test_removing_unknown_document_changes_nothing(corpus_store, base_ids, tmp_path):
     store = clone(corpus_store[0], tmp_path)
-    files_before = sorted(p.relative_to(store) for p in store.rglob("*"))
-    manifest_before = (store / "manifest.json").read_bytes()
+    before = committed(store)
     idx = ClauseIndex(store, lexical_only=True)
     with pytest.raises(UnknownDocument) as info:
         idx.remove("不存在的文件")
     assert "不存在的文件" in str(info.value) and "找不到文件" in str(info.value)
-    assert (store / "manifest.json").read_bytes() == manifest_before
-    assert sorted(p.relative_to(store) for p in store.rglob("*")) == files_before
+    assert committed(store) == before
     assert ids_by_doc(ClauseIndex(store, lexical_only=True)) == base_ids
 
 
@@ -324,35 +334,27 @@ class DiskFull(OSError):
     pass
 
 
-def _fail_bm25_save(self, dir):
+def _fail(*_a, **_k):
     raise DiskFull("磁盘已满（模拟）")
 
 
-def _fail_manifest_write(real):
-    def write(path: Path, text: str) -> None:
-        if Path(path).name == clause_index.MANIFEST:
-            raise DiskFull("磁盘已满（模拟）")
-        real(path, text)
-    return write
-
-
-@pytest.mark.parametrize("where", ["bm25", "manifest"])
+@pytest.mark.parametrize("where", ["postings", "merge"])
 def test_crash_mid_ingest_keeps_the_previous_index(corpus_store, base_ids, tmp_path, monkeypatch, where):
     store = clone(corpus_store[0], tmp_path)
-    manifest_before = (store / "manifest.json").read_bytes()
+    before = committed(store)
     changed = edited_putuo(tmp_path / "docs")
     extra = tmp_path / "docs" / "测试区节能降碳工作方案.txt"
     extra.write_text(SMALL_PLAN, encoding="utf-8")
     idx = ClauseIndex(store, lexical_only=True)
     with monkeypatch.context() as mp:
-        if where == "bm25":
-            mp.setattr(BM25Store, "save", _fail_bm25_save)
+        if where == "postings":
+            mp.setattr(lexical.SEGMENTS, "add", _fail)
         else:
-            mp.setattr(clause_index, "_write_atomic", _fail_manifest_write(clause_index._write_atomic))
+            mp.setattr("index.store.ingest.merge_segments", _fail)
         with pytest.raises(DiskFull):
             idx.ingest([changed, extra])
 
-    assert (store / "manifest.json").read_bytes() == manifest_before
+    assert committed(store) == before
     for reader in (idx, ClauseIndex(store, lexical_only=True)):  # the writer itself, and a new process
         assert ids_by_doc(reader) == base_ids
         assert any(OLD_TARGET in t for t in texts_found(reader, "普陀区“十四五”期间新增光伏装机容量目标", 5))
@@ -507,29 +509,31 @@ def test_dense_vectors_follow_changes_and_removal(dense_store, bge_skeleton, tmp
 
 
 @pytest.mark.slow
-def test_dense_crash_leaves_no_vector_outside_the_manifest(dense_store, bge_skeleton, tmp_path, monkeypatch):
-    idx = ClauseIndex(dense_store, embed_model=str(bge_skeleton))
-    before = chroma_ids(dense_store)
-    manifest_before = (dense_store / "manifest.json").read_bytes()
-    plan = tmp_path / "崩溃测试方案.txt"
-    plan.write_text(SMALL_PLAN.replace("测试区节能降碳工作方案", "崩溃测试方案"), encoding="utf-8")
-    embedded: list[int] = []
+def test_interrupted_dense_ingest_resumes_where_it_stopped(dense_store, bge_skeleton, tmp_path, monkeypatch):
+    store = clone(dense_store, tmp_path)
+    plan = tmp_path / "续传测试方案.txt"
+    plan.write_text(SMALL_PLAN.replace("测试区节能降碳工作方案", "续传测试方案"), encoding="utf-8")
+    encoded: list[int] = []
     real_upsert = ChromaStore.upsert
 
     def upsert(self, chunks, clauses, vectors):
-        embedded.append(len(chunks))
+        if encoded:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C during the second slice
+        encoded.append(len(chunks))
         real_upsert(self, chunks, clauses, vectors)
 
     with monkeypatch.context() as mp:
         mp.setattr(ChromaStore, "upsert", upsert)
-        mp.setattr(BM25Store, "save", _fail_bm25_save)
-        with pytest.raises(DiskFull):
-            idx.ingest([plan])
-    assert embedded, "the failed ingest should have written vectors before failing"
-    assert (dense_store / "manifest.json").read_bytes() == manifest_before
-    assert chroma_ids(dense_store) == before == chunk_ids(committed_clauses(dense_store))
-    fresh = ClauseIndex(dense_store, embed_model=str(bge_skeleton))
-    assert all(h.clause.doc_title != "崩溃测试方案" for h in fresh.search("公共充电桩", 10))
+        mp.setattr(dense, "EMBED_SLICE", 2)
+        with pytest.raises(KeyboardInterrupt):
+            ClauseIndex(store, embed_model=str(bge_skeleton)).ingest([plan])
+    assert encoded == [2]
+    fresh = ClauseIndex(store, embed_model=str(bge_skeleton))
+    new = chunk_ids(fresh.clauses("续传测试方案"))
+    assert fresh.search("推进充电设施建设", 3, doc="续传测试方案")  # searchable by keyword at once
+    assert len(new & chroma_ids(store)) == 2
+    assert fresh.sync_dense() == len(new) - 2  # only what is missing is embedded
+    assert chroma_ids(store) == chunk_ids(committed_clauses(store))
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""The index stores: bge embedder (offline loading), Chroma on disk, BM25 over jieba tokens, RRF."""
+"""The index stores: bge embedder (offline loading), Chroma on disk and as a server, BM25 over jieba tokens, RRF."""
 from __future__ import annotations
 
 import os
@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.bm25_store import BM25Store, tokenize
-from index.chroma_store import ChromaStore, collection_name
-from index.embedder import BGE_ZH_QUERY_INSTRUCTION, ModelUnavailable, load_embedder, load_reranker
-from index.fusion import rrf
+from index.store.bm25 import BM25Store
+from index.store.tokens import tokenize
+from index.store.chroma_store import ChromaStore, collection_name
+from index.store.embedder import BGE_ZH_QUERY_INSTRUCTION, ModelUnavailable, load_embedder, load_reranker
+from index.store.fusion import rrf
 from index.models import Chunk, Clause
 
 # Verbatim paragraphs from data/policies (whitespace removed from the PDF-extracted ones).
@@ -78,7 +79,7 @@ def skeleton_embedder(bge_skeleton: Path):
 
 
 def test_embedder_loads_local_folder_through_flagembedding(skeleton_embedder, bge_skeleton: Path):
-    from index.flag_compat import flag_embedding
+    from index.store.flag_compat import flag_embedding
 
     FlagModel = flag_embedding().FlagModel
 
@@ -190,7 +191,7 @@ def test_reranker_scores_each_passage_through_flagreranker(tmp_path: Path, bge_s
     import shutil
 
     import torch
-    from index.flag_compat import flag_embedding
+    from index.store.flag_compat import flag_embedding
 
     FlagReranker = flag_embedding().FlagReranker
     from transformers import BertConfig, BertForSequenceClassification
@@ -217,30 +218,40 @@ def test_reranker_scores_each_passage_through_flagreranker(tmp_path: Path, bge_s
 # ---------------------------------------------------------------- chroma
 
 
-def _reopen(path: Path, model: str) -> ChromaStore:
-    """A new client on the same path, reading from disk rather than the in-process system cache."""
+@pytest.fixture(params=["embedded", "server"])
+def chroma_at(request, tmp_path: Path):
+    """Where a ChromaStore lives: (path, url) of a PersistentClient on disk, or of a real `chroma run` server."""
+    if request.param == "embedded":
+        return tmp_path / "chroma", None
+    return None, request.getfixturevalue("chroma_server")
+
+
+def _reopen(at, model: str) -> ChromaStore:
+    """A new client on the same data, reading from disk (or the server) rather than the in-process cache."""
     from chromadb.api.client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
-    return ChromaStore(path, model)
+    return ChromaStore(at[0], model, url=at[1])
 
 
-def test_chroma_store_persists_queries_filters_and_deletes(tmp_path: Path, skeleton_embedder):
+def test_chroma_store_persists_queries_filters_and_deletes(chroma_at, skeleton_embedder):
+    import uuid
+
     clauses = make_clauses()
     chunks = make_chunks(clauses)
     vectors = skeleton_embedder.encode_corpus([c.index_text for c in chunks])
-    path = tmp_path / "chroma"
-    model = skeleton_embedder.name
+    model = f"{skeleton_embedder.name}-{uuid.uuid4().hex[:8]}"  # a server outlives one test: a collection of its own
 
-    store = ChromaStore(path, model)
+    store = ChromaStore(chroma_at[0], model, url=chroma_at[1])
     assert store.count() == 0 and store.query(vectors[0], 3) == []
     store.upsert(chunks, clauses, vectors)
     store.upsert(chunks[:2], clauses, vectors[:2])  # upsert again: replaces, doesn't duplicate
     del store
 
-    store = _reopen(path, model)
+    store = _reopen(chroma_at, model)
     assert store.count() == len(chunks)
     assert store.ids() == {c.chunk_id for c in chunks}
+    assert store.has(["jd-bus#p1", "nope"]) == {"jd-bus#p1"}
     i = next(n for n, c in enumerate(chunks) if c.chunk_id == "jd-bus#p1")
     hits = store.query(vectors[i], 3)
     assert hits[0][0] == "jd-bus#p1" and hits[0][1] == "jd-bus"  # chunk id → its clause id
@@ -254,19 +265,21 @@ def test_chroma_store_persists_queries_filters_and_deletes(tmp_path: Path, skele
     assert store.query(vectors[i], 5, doc_ids=[]) == []
 
     store.delete(["jd-bus#p1", "law-45", "not-there"])
-    store = _reopen(path, model)
+    store = _reopen(chroma_at, model)
     assert store.count() == len(chunks) - 2
     assert "jd-bus#p1" not in store.ids() and "law-45" not in store.ids()
     assert all(cid != "jd-bus#p1" for cid, _, _ in store.query(vectors[i], len(chunks)))
 
     # Another embedding model gets its own, empty collection in the same database.
-    assert _reopen(path, "BAAI/bge-m3").count() == 0
+    assert _reopen(chroma_at, model + "-m3").count() == 0
 
 
-def test_chroma_metadata_is_flat_and_complete(tmp_path: Path, skeleton_embedder):
+def test_chroma_metadata_is_flat_and_complete(chroma_at, skeleton_embedder):
+    import uuid
+
     clauses = make_clauses()
     chunks = [c for c in make_chunks(clauses) if c.clause_id == "jd-bus"]
-    store = ChromaStore(tmp_path / "chroma", "m")
+    store = ChromaStore(chroma_at[0], f"m-{uuid.uuid4().hex[:8]}", url=chroma_at[1])
     store.upsert(chunks, clauses, skeleton_embedder.encode_corpus([c.index_text for c in chunks]))
     got = store._col.get(ids=["jd-bus#p1"], include=["metadatas", "documents"])
     meta, doc = got["metadatas"][0], got["documents"][0]
@@ -274,6 +287,15 @@ def test_chroma_metadata_is_flat_and_complete(tmp_path: Path, skeleton_embedder)
     assert meta["doc_number"] == "嘉府发〔2023〕27号" and meta["units"] == "区交通委、区发展改革委"
     assert meta["path"] == "二、强化大气污染防治与碳减排协同增效 / 2.加快道路交通能源结构转型"
     assert (meta["part"], meta["n_parts"]) == (1, 2)
+
+
+def test_chroma_server_down_is_one_line_naming_the_url(dead_chroma_url):
+    from index.store.chroma_store import ChromaUnavailable
+
+    with pytest.raises(ChromaUnavailable) as info:
+        ChromaStore(None, "m", url=dead_chroma_url)
+    line = str(info.value)
+    assert "\n" not in line and dead_chroma_url in line and "chroma run" in line
 
 
 def test_collection_names_are_legal_and_distinct():
@@ -389,8 +411,9 @@ def test_store_modules_import_without_heavy_dependencies():
     import sys
 
     code = (
-        "import sys, index.embedder, index.bm25_store, index.chroma_store, index.fusion\n"
-        "heavy = {'torch', 'transformers', 'FlagEmbedding', 'chromadb', 'bm25s', 'jieba'} & set(sys.modules)\n"
+        "import sys, index.store.embedder, index.store.bm25, index.store.chroma_store, index.store.fusion\n"
+        "import index.store.clause_index\n"
+        "heavy = {'torch', 'transformers', 'FlagEmbedding', 'chromadb', 'bm25s', 'jieba', 'llama_index'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
     root = Path(__file__).resolve().parent.parent

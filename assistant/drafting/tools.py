@@ -10,7 +10,7 @@ from assistant.drafting.targets import clause_targets
 from assistant.drafting.tasks import clause_task, written_units
 from assistant.drafting.types import LEAD, SUPPORT, Comparison, Target, UnitTasks
 from assistant.drafting.units import same_unit
-from index.clause_index import UnknownDocument
+from index.store.clause_index import UnknownDocument
 from index.models import Clause, DocumentMeta
 
 PLAN_KIND = re.compile(r"方案|规划|计划|意见|纲要|要点")  # what "all plans" means when no document is chosen

@@ -1,6 +1,6 @@
 """Dense vectors of chunks in a local Chroma database, one collection per embedding model.
 
-Chroma never embeds anything here: vectors always come from index.embedder, so Chroma's default
+Chroma never embeds anything here: vectors always come from index.store.embedder, so Chroma's default
 ONNX embedding function (which would download a model) is never created.
 """
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
+from urllib.parse import urlsplit
 
 from index.models import Chunk, Clause, short_hash
 
@@ -33,6 +34,29 @@ META_N_PARTS = "n_parts"
 META_MODEL = "embed_model"
 PATH_SEP = " / "
 UNITS_SEP = "、"
+
+
+class ChromaUnavailable(RuntimeError):
+    """Chroma can't be reached or opened; str(e) is one Chinese line naming where and how to fix it."""
+
+
+def _client(path: Path | None, url: str | None):
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if url:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        ssl = parts.scheme == "https"
+        port = parts.port or (443 if ssl else 8000)
+        try:
+            return chromadb.HttpClient(host=parts.hostname or "127.0.0.1", port=port, ssl=ssl, settings=settings)
+        except Exception as e:  # chromadb raises ValueError, httpx and OS errors alike for "no server there"
+            raise ChromaUnavailable(f"Chroma 服务器 {url} 无法连接（{type(e).__name__}: {e}）；请启动 "
+                                    f"`chroma run --path <目录> --host {parts.hostname} --port {port}` 或修改 "
+                                    f"ASSISTANT_CHROMA_URL；在此之前仅用关键词检索") from e
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 def collection_name(model_name: str) -> str:
@@ -61,16 +85,13 @@ def clause_metadata(chunk: Chunk, clause: Clause) -> dict[str, str | int]:
 
 
 class ChromaStore:
-    """Chunk vectors for one embedding model in a PersistentClient at `path`."""
+    """Chunk vectors for one embedding model: a PersistentClient at `path`, or the Chroma server at `url`."""
 
-    def __init__(self, path: Path, model_name: str) -> None:
-        import chromadb
-        from chromadb.config import Settings
-
-        self.path = Path(path)
+    def __init__(self, path: Path | None, model_name: str, *, url: str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.url = url
         self.model_name = model_name
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
+        self._client = _client(self.path, url)
         self.collection_name = collection_name(model_name)
         self._col = self._client.get_or_create_collection(
             name=self.collection_name,
@@ -82,7 +103,8 @@ class ChromaStore:
         self._max_batch = int(get_max()) if callable(get_max) else FALLBACK_MAX_BATCH
 
     def __repr__(self) -> str:
-        return f"ChromaStore(path={str(self.path)!r}, collection={self.collection_name!r}, count={self.count()})"
+        where = self.url or str(self.path)
+        return f"ChromaStore({where!r}, collection={self.collection_name!r}, count={self.count()})"
 
     def count(self) -> int:
         return int(self._col.count())
@@ -107,6 +129,13 @@ class ChromaStore:
                 documents=[c.text for c in batch],
                 metadatas=[clause_metadata(c, clauses[c.clause_id]) for c in batch],
             )
+
+    def has(self, ids: list[str]) -> set[str]:
+        """Which of `ids` hold a vector."""
+        out: set[str] = set()
+        for start in range(0, len(ids), self._max_batch):
+            out.update(self._col.get(ids=ids[start: start + self._max_batch], include=[])["ids"])
+        return out
 
     def ids(self) -> set[str]:
         out: set[str] = set()

@@ -1,14 +1,13 @@
-"""Lexical (BM25) index of chunks: jieba words plus CJK character bigrams, scored by bm25s.
+"""An in-memory BM25 index (bm25s) over chunks: what the naive eval baseline and the lexical comparison use.
 
-Lives beside Chroma (local Chroma has no sparse index). Saved as bm25s's own files plus a JSON
-that maps row numbers back to chunk and clause ids.
+The product's own lexical index is index/store/lexical.py (incremental, in SQLite); both score Lucene's BM25
+with the same k1, b and tokens, so their rankings agree. Saved as bm25s's own files plus a JSON that maps row
+numbers back to chunk and clause ids.
 """
 from __future__ import annotations
 
 import json
-import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -16,9 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from index.models import Chunk
+from index.store.tokens import BIGRAM_PREFIX, TOKENIZER_VERSION, tokenize
 
-# Bump when tokenize() changes: an index built with other tokens silently stops matching.
-TOKENIZER_VERSION = "jieba-search+cjk-bigram/1"
 FORMAT_VERSION = 1
 META_FILE = "chunks.json"
 BM25S_PARAMS = "params.index.json"  # written by bm25s.BM25.save; holds num_docs
@@ -27,66 +25,10 @@ BM25S_PARAMS = "params.index.json"  # written by bm25s.BM25.save; holds num_docs
 BM25_K1 = 0.9
 BM25_B = 0.4
 BM25_METHOD = "lucene"
-BIGRAM_PREFIX = "#"  # bigrams live in their own namespace, so a two-character word matching both counts twice
-
-STOPWORDS = frozenset(
-    """
-    的 地 得 了 着 过 和 与 及 以及 或 或者 等 是 在 于 对 为 把 被 由 从 将 其 该 这 那 之 也 都 而 并
-    哪些 哪个 哪 什么 多少 几 如何 怎么 怎样 怎么样 吗 呢 吧 啊 么 请问 请 一下 有关 关于 有没有 是否 能否 可以 要 会
-    我 我们 你 你们 他们 它 本 个
-    """.split()
-)
-
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_HAS_WORD_CHAR = re.compile(r"[^\W_]")  # letters/digits of any script; anything else is punctuation
-_jieba_lock = threading.Lock()
-_jieba_ready = False
 
 
 class IndexOutdated(RuntimeError):
     """The saved BM25 index was built by another tokenizer or format; str(e) says to rebuild it."""
-
-
-def _jieba():
-    global _jieba_ready
-    import jieba
-
-    if not _jieba_ready:
-        with _jieba_lock:
-            if not _jieba_ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba_ready = True
-    return jieba
-
-
-def _cjk_bigrams(text: str) -> list[str]:
-    out: list[str] = []
-    for run in _CJK_RUN.findall(text):
-        if len(run) == 1:
-            continue  # single characters are covered by jieba's word tokens
-        out.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return out
-
-
-def tokenize(text: str) -> list[str]:
-    """Index/query tokens: jieba search-mode words (lowercased, no punctuation/stopwords) + CJK bigrams.
-
-    Search mode also emits the sub-words of long compounds (新能源公交车 → 新能源 / 公交 / 公交车 ...),
-    and bigrams let paraphrases that jieba segments differently still share terms. Measured on 50
-    paraphrased questions (k1=0.9, b=0.4): MRR lcut 0.716, lcut_for_search 0.850, lcut + bigrams
-    0.833, lcut_for_search + bigrams 0.896 (hit@1 0.56 / 0.76 / 0.74 / 0.84).
-    """
-    if not text:
-        return []
-    jieba = _jieba()
-    words = []
-    for w in jieba.lcut_for_search(text):
-        w = w.strip().lower().rstrip("%％")  # "96%" in a clause, "96" in a question
-        if w and w not in STOPWORDS and _HAS_WORD_CHAR.search(w):
-            words.append(w)
-    bigrams = [BIGRAM_PREFIX + b for b in _cjk_bigrams(text) if b not in STOPWORDS]
-    return words + bigrams
 
 
 def _write_json_atomic(path: Path, data: object) -> None:

@@ -35,7 +35,7 @@ def _install_shim() -> None:
     except ModuleNotFoundError:
         pass
     shim = types.ModuleType(_LEGACY)
-    shim.__doc__ = "Stand-in installed by index.flag_compat; see its docstring."
+    shim.__doc__ = "Stand-in installed by index.store.flag_compat; see its docstring."
 
     def __getattr__(name: str) -> type:
         if name.startswith("__"):

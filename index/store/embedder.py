@@ -249,7 +249,7 @@ def load_embedder(
     use_fp16 = device.startswith("cuda")
     try:
         if family == "m3":
-            from index.flag_compat import flag_embedding
+            from index.store.flag_compat import flag_embedding
 
             BGEM3FlagModel = flag_embedding().BGEM3FlagModel
 
@@ -266,7 +266,7 @@ def load_embedder(
             )
             dense_key: str | None = "dense_vecs"
         else:
-            from index.flag_compat import flag_embedding
+            from index.store.flag_compat import flag_embedding
 
             FlagModel = flag_embedding().FlagModel
 
@@ -323,7 +323,7 @@ def load_reranker(name_or_path: str, *, device: str = "cpu", batch_size: int = 1
     kw = dict(role="重排模型", env=RERANK_MODEL_ENV, flag=RERANK_MODEL_FLAG)
     folder = _resolve_model_dir(name_or_path, **kw)
     try:
-        from index.flag_compat import flag_embedding
+        from index.store.flag_compat import flag_embedding
 
         FlagReranker = flag_embedding().FlagReranker
 
