@@ -108,10 +108,11 @@ def giant_paragraph_txt(path: Path, megabytes: float = 19.0) -> Path:
 
 
 class PeakRSS:
-    """The peak resident memory of a process and its children (parse workers), sampled every 20 ms.
+    """The peak memory of a process and its children (parse workers, a forked ingest pool), sampled every 20 ms as
+    the sum of their proportional set sizes: pages a forked child shares with its parent are counted once.
 
     ru_maxrss can't be used for a child: Linux carries the parent's RSS at fork over the exec, so a child of a big
-    test process reports the test process's size."""
+    test process reports the test process's size; nor can a plain RSS sum, which counts shared pages twice."""
 
     def __init__(self, pid: int) -> None:
         import psutil
@@ -131,7 +132,7 @@ class PeakRSS:
             return 0
         for p in family:
             try:
-                total += p.memory_info().rss
+                total += p.memory_full_info().pss
             except psutil.Error:
                 pass
         return total
