@@ -271,7 +271,7 @@ def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weig
         if c.kind != KIND_ARTICLE or not PENALTY.search(c.text):
             out.append(ch)
             continue
-        best_sup, pinned = ch.support, False
+        best_sup, pinned = ch.support, 0.0
         for label, items in sanctioned(c):
             duty = by_label.get((c.doc_id, label))
             if duty is None or duty.n == ch.n:
@@ -284,10 +284,13 @@ def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weig
                     top = max(range(len(scores)), key=lambda k: scores[k]) + 1
                     factor = 0.95 if top in items else 0.7
             best_sup = max(best_sup, duty.support * factor)
-            pinned = pinned or duty.n == cands.pinned
+            if duty.n == cands.pinned:
+                pinned = 0.35  # 这项违反了怎么罚: the sanction of the clause the follow-up is pinned to
+            elif duty.n == cands.previous:
+                pinned = max(pinned, 0.2)  # …or of the clause the conversation's last answer spoke of
         if best_sup > ch.support or pinned:
             gain = best_sup - ch.support
-            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + (0.35 if pinned else 0.0))
+            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + pinned)
         out.append(ch)
     return out
 
@@ -411,7 +414,7 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     c = cands.clauses[best.n]
     text = clause_text(c) + "\n" + _family_text(best.n, cands)
     if mech.on("evidence_refusal"):
-        if best.support < mech.refuse_below and best.n != cands.pinned:
+        if best.support < mech.refuse_below * (ANCHORED_SHARE if _anchored(best, cands) else 1.0):
             return _subject(part, best, cands)
     elif _vocabulary_refuses(part, idx):
         return _subject(part, best, cands)
@@ -427,6 +430,20 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     if info.wants_money and not part.asks_penalty and not MONEY.search(text):
         return f"“{_topic(part, best, cands)}”的具体金额"
     return None
+
+
+ANCHORED_SHARE = 0.4  # of the refusal threshold, for a clause the conversation is about
+
+
+def _anchored(best: Choice, cands: Candidates) -> bool:
+    """Is the chosen clause what the conversation is about: the clause a follow-up is pinned to or the last
+    answer cited, or the article that sanctions it (违反了会怎么罚？)? Its support is read on the question's
+    own words, which may be few or everyday ones, so it answers on a lower bar."""
+    if best.n in (cands.pinned, cands.previous):
+        return True
+    about = cands.clauses.get(cands.pinned or cands.previous or 0)
+    c = cands.clauses[best.n]
+    return about is not None and c.doc_id == about.doc_id and any(label == about.label for label, _ in sanctioned(c))
 
 
 def _vocabulary_refuses(part: Part, idx: "ClauseIndex") -> bool:

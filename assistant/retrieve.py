@@ -103,7 +103,8 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
     if mech.on("structure"):
         add(named_articles(plan, idx, found))
         if any(p.asks_penalty or p.asks_article for p in plan.parts):
-            add(penalties_for(idx, found[: 2 * PER_PART]))
+            # the clause the conversation is about counts too: 违反了怎么处理？ asks for its sanction
+            add(penalties_for(idx, found[: 2 * PER_PART] + ([last] if last is not None else [])))
         add(family(idx, found[: 2 * PER_PART]))
         if any(p.asks_list for p in plan.parts):
             add(section_items(idx, found[: 2 * PER_PART]))
