@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
+from assistant.patterns import ASKS_IN_FORCE, DATE, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, UNIT_WORDS
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
@@ -32,13 +33,6 @@ RANK_PRIOR = 0.04  # the lexical rank as a tie-breaker between clauses supportin
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
 
-QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
-MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
-PENALTY = re.compile(r"罚款|罚金|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|"
-                     r"停业整顿|责令关闭|处分|给予警告|予以警告|处以警告|追究[^，。；]{0,6}责任|处罚|拘留|扣留车辆|责令(?:改正|限期改正)")
-UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头|机构|机关|委员会")
-DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十百\d]+(?:个工作日|日|天|小时|分钟|个月|年)(?:内|以内|前)?")
-FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 _PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
 _OTHER_TIME = re.compile(r"(?<!\d)(?:19|20)\d{2}年|“?十[四五]五”?(?:期间|时期|末)")
 
@@ -160,6 +154,8 @@ def fits(part: Part, text: str) -> float:
         f *= 0.7
     if info.wants_units and not UNIT_WORDS.search(text):
         f *= 0.8
+    if info.wants_time and ASKS_IN_FORCE.search(part.text) and IN_FORCE.search(text):
+        f *= 1.5  # 从哪天开始实行 / 什么时候生效: the clause saying 本条例自…起施行
     if info.wants_time and not DATE.search(text):
         f *= 0.8
     elif info.wants_time and FULL_DATE.search(text):
@@ -203,6 +199,7 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
     expand = mech.on("expansion")
     out = []
     named = _named_labels(part, cands)
+    in_force = part.info.wants_time and bool(ASKS_IN_FORCE.search(part.text))
     for n, c in cands.clauses.items():
         if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
             continue
@@ -213,6 +210,8 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
         sup = WINDOW_SHARE * local + (1 - WINDOW_SHARE) * whole if mech.on("rerank") else whole
         if named:
             sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
+        elif in_force and IN_FORCE.search(c.text) and (not cands.pinned or c.doc_id == cands.clauses[cands.pinned].doc_id):
+            sup = max(sup, NAMED_ARTICLE)  # 从哪天开始实行: the clause saying 自…起施行 is what is asked for
         score = sup
         if mech.on("rerank"):
             score = sup * max(fits(part, passage), 0.85 * fits(part, text), 0.8 * fits(part, text + family))

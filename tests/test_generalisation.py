@@ -159,3 +159,9 @@ def test_follow_up_penalty_of_the_provision_just_discussed(store: Path) -> None:
     ans = assistant(store).ask("没报批就停用了，会被怎么处理？", history)
     text = said(ans)
     assert not ans.refused and "第七十二条" in text and "二万元以上二十万元以下" in text, ans.answer
+
+
+def test_effective_date_question_finds_the_article_saying_when(store: Path) -> None:
+    """何时实行/生效 (a class): the article 本条例自…起施行 answers, whatever word the question uses for 施行."""
+    ans = assistant(store).ask("风景名胜区条例哪一天开始实行？")
+    assert not ans.refused and "2006年12月1日" in said(ans), ans.answer
