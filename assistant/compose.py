@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.budget import check
-from assistant.evidence import (MONEY, PENALTY, QUANTITY, UNIT_WORDS, Candidates, Choice, Evidence, Missing, Terms,
-                                clause_text, fits, other_time, support, term_weights, time_matches)
+from assistant.evidence import (Candidates, Choice, Evidence, Missing, Terms, clause_text, fits, other_time, support,
+                                term_weights, time_matches)
+from assistant.patterns import MONEY, PENALTY, QUANTITY, UNIT_WORDS
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import ARTICLE_HEAD, ITEM_LINE, article_paragraphs, is_list_lead, lead_in, strip_marker
@@ -277,7 +278,7 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     if len(lines) > 1:  # a lead-in and its items
         head, items = lines[0], lines[1:]
         if part.asks_list or len(head) + sum(map(len, items)) <= budget * 1.5:
-            kept = _take(items, budget - len(head))
+            kept = _take(items, budget - len(head), [support(weights, i) > 0 for i in items])
         else:
             best = max(items, key=lambda i: support(weights, i) * fits(part, i))
             kept = [best]
@@ -292,12 +293,17 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     return "".join(s for s in sents if s in kept)
 
 
-def _take(items: list[str], budget: int) -> list[str]:
-    kept: list[str] = []
-    for it in items:
-        if kept and sum(map(len, kept)) + len(it) > max(budget, 60):
+def _take(items: list[str], budget: int, asked: list[bool] | None = None) -> list[str]:
+    """Items within the budget, in document order: first those the question speaks of (错别字、配料表顺序 …), then
+    the others from the top; the last says how many there are when some are left to the citation."""
+    asked = asked or [False] * len(items)
+    order = [i for i in range(len(items)) if asked[i]] + [i for i in range(len(items)) if not asked[i]]
+    chosen: list[int] = []
+    for i in order:
+        if chosen and sum(len(items[j]) for j in chosen) + len(items[i]) > max(budget, 60):
             break
-        kept.append(it)
+        chosen.append(i)
+    kept = [items[i] for i in sorted(chosen)]
     if len(kept) < len(items):
         kept[-1] = kept[-1].rstrip("；;。") + f"等（共{len(items)}项，另有{len(items) - len(kept)}项见所引条款）。"
     return kept

@@ -17,6 +17,7 @@ from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
+from assistant.patterns import ASKS_IN_FORCE, DATE, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, UNIT_WORDS
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
@@ -33,13 +34,6 @@ RANK_PRIOR = 0.04  # the lexical rank as a tie-breaker between clauses supportin
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
 
-QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
-MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
-PENALTY = re.compile(r"罚款|罚金|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|"
-                     r"停业整顿|责令关闭|处分|给予警告|予以警告|处以警告|追究[^，。；]{0,6}责任|处罚|拘留|扣留车辆|责令(?:改正|限期改正)")
-UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头|机构|机关|委员会")
-DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十百\d]+(?:个工作日|日|天|小时|分钟|个月|年)(?:内|以内|前)?")
-FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 _PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
 _OTHER_TIME = re.compile(r"(?<!\d)(?:19|20)\d{2}年|“?十[四五]五”?(?:期间|时期|末)")
 
@@ -164,6 +158,8 @@ def fits(part: Part, text: str) -> float:
         f *= 0.7
     if info.wants_units and not UNIT_WORDS.search(text):
         f *= 0.8
+    if info.wants_time and ASKS_IN_FORCE.search(part.text) and IN_FORCE.search(text):
+        f *= 1.5  # 从哪天开始实行 / 什么时候生效: the clause saying 本条例自…起施行
     if info.wants_time and not DATE.search(text):
         f *= 0.8
     elif info.wants_time and FULL_DATE.search(text):
@@ -207,6 +203,7 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
     expand = mech.on("expansion")
     out = []
     named = _named_labels(part, cands)
+    in_force = part.info.wants_time and bool(ASKS_IN_FORCE.search(part.text))
     for n, c in cands.clauses.items():
         check()
         if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
@@ -218,6 +215,8 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
         sup = WINDOW_SHARE * local + (1 - WINDOW_SHARE) * whole if mech.on("rerank") else whole
         if named:
             sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
+        elif in_force and IN_FORCE.search(c.text) and (not cands.pinned or c.doc_id == cands.clauses[cands.pinned].doc_id):
+            sup = max(sup, NAMED_ARTICLE)  # 从哪天开始实行: the clause saying 自…起施行 is what is asked for
         score = sup
         if mech.on("rerank"):
             score = sup * max(fits(part, passage), 0.85 * fits(part, text), 0.8 * fits(part, text + family))
@@ -276,7 +275,7 @@ def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weig
         if c.kind != KIND_ARTICLE or not PENALTY.search(c.text):
             out.append(ch)
             continue
-        best_sup, pinned = ch.support, False
+        best_sup, pinned = ch.support, 0.0
         for label, items in sanctioned(c):
             duty = by_label.get((c.doc_id, label))
             if duty is None or duty.n == ch.n:
@@ -289,10 +288,13 @@ def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weig
                     top = max(range(len(scores)), key=lambda k: scores[k]) + 1
                     factor = 0.95 if top in items else 0.7
             best_sup = max(best_sup, duty.support * factor)
-            pinned = pinned or duty.n == cands.pinned
+            if duty.n == cands.pinned:
+                pinned = 0.35  # 这项违反了怎么罚: the sanction of the clause the follow-up is pinned to
+            elif duty.n == cands.previous:
+                pinned = max(pinned, 0.2)  # …or of the clause the conversation's last answer spoke of
         if best_sup > ch.support or pinned:
             gain = best_sup - ch.support
-            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + (0.35 if pinned else 0.0))
+            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + pinned)
         out.append(ch)
     return out
 
@@ -447,7 +449,7 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     c = cands.clauses[best.n]
     text = clause_text(c) + "\n" + _family_text(best.n, cands)
     if mech.on("evidence_refusal"):
-        if best.support < mech.refuse_below and best.n != cands.pinned:
+        if best.support < mech.refuse_below * (ANCHORED_SHARE if _anchored(best, cands) else 1.0):
             return _subject(part, best, cands)
     elif _vocabulary_refuses(part, idx):
         return _subject(part, best, cands)
@@ -463,6 +465,20 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     if info.wants_money and not part.asks_penalty and not MONEY.search(text):
         return f"“{_topic(part, best, cands)}”的具体金额"
     return None
+
+
+ANCHORED_SHARE = 0.4  # of the refusal threshold, for a clause the conversation is about
+
+
+def _anchored(best: Choice, cands: Candidates) -> bool:
+    """Is the chosen clause what the conversation is about: the clause a follow-up is pinned to or the last
+    answer cited, or the article that sanctions it (违反了会怎么罚？)? Its support is read on the question's
+    own words, which may be few or everyday ones, so it answers on a lower bar."""
+    if best.n in (cands.pinned, cands.previous):
+        return True
+    about = cands.clauses.get(cands.pinned or cands.previous or 0)
+    c = cands.clauses[best.n]
+    return about is not None and c.doc_id == about.doc_id and any(label == about.label for label, _ in sanctioned(c))
 
 
 def _vocabulary_refuses(part: Part, idx: "ClauseIndex") -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from assistant.budget import check
 from assistant.lexicon import CompoundFinder, query_words
+from assistant.patterns import ASKS_IN_FORCE, IN_FORCE
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import is_list_lead
@@ -114,10 +115,14 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
     if mech.on("structure"):
         add(named_articles(plan, idx, found))
         if any(p.asks_penalty or p.asks_article for p in plan.parts):
-            add(penalties_for(idx, found[: 2 * PER_PART]))
+            # the clause the conversation is about counts too: 违反了怎么处理？ asks for its sanction
+            add(penalties_for(idx, found[: 2 * PER_PART] + ([last] if last is not None else [])))
         add(family(idx, found[: 2 * PER_PART]))
         if any(p.asks_list for p in plan.parts):
             add(section_items(idx, found[: 2 * PER_PART]))
+    if any(p.info.wants_time and ASKS_IN_FORCE.search(p.text) for p in plan.parts):
+        for d in plan.docs or list(dict.fromkeys(c.doc_id for c in found[:3])):  # 何时施行: the 自…起施行 clause
+            add(c for c in reversed(idx.clauses(d)) if IN_FORCE.search(c.text))
     if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", plan.question):  # the notice holds the document's metadata
         for d in plan.docs or {c.doc_id for c in found[:1]}:
             add(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
