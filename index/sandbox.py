@@ -56,7 +56,8 @@ class _Worker:
     def parse(self, path: str, timeout_s: float) -> ParseOutcome | None:
         """The outcome, or None when the worker died or ran out of time (it is killed then)."""
         try:
-            _send(self.proc.stdin, path)
+            # the worker runs in the project folder: it reads the file by its absolute path, and names it as given
+            _send(self.proc.stdin, (os.path.abspath(path), path))
             return _recv(self.proc.stdout, time.monotonic() + timeout_s)
         except (OSError, EOFError, TimeoutError, pickle.UnpicklingError):
             self.kill()
@@ -165,12 +166,16 @@ def _limit_memory(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def _parse_one(path: str, known: frozenset[str]) -> ParseOutcome:
+def _parse_one(where: str, path: str, known: frozenset[str]) -> ParseOutcome:
+    """Read the file at `where`; `path` is its name as the caller gave it (in messages and the document's meta)."""
     from index.loaders import DocumentError, load_document
     from index.parser import parse_document
 
     try:
-        lt = load_document(path)
+        try:
+            lt = load_document(where)
+        except DocumentError as e:
+            raise DocumentError(path, e.reason) from e
         if lt.content_hash in known:
             return ParseOutcome(path, skipped=True)
         doc = parse_document(lt.text, fmt=lt.fmt, path=path, content_hash=lt.content_hash)
@@ -198,8 +203,8 @@ def serve(inp: BinaryIO, out: BinaryIO) -> None:
             head = _read_exact(inp, _HEADER.size, _NEVER)
         except EOFError:
             return
-        path = pickle.loads(_read_exact(inp, _HEADER.unpack(head)[0], _NEVER))
-        outcome = _parse_one(path, known)
+        where, path = pickle.loads(_read_exact(inp, _HEADER.unpack(head)[0], _NEVER))
+        outcome = _parse_one(where, path, known)
         try:
             _send(out, outcome)
         except MemoryError:  # pickling a huge document at the edge of the cap

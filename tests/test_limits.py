@@ -230,3 +230,11 @@ def test_limit_messages_name_the_limit():
     assert re.search(r"上限 \d+ MB", limits.inflates_too_much("word/document.xml", limits.MAX_XML_BYTES))
     assert "20万段" in limits.too_many_paragraphs() and "1000万字" in limits.too_many_chars()
     assert "120 秒" in limits.parse_timeout()
+
+
+def test_relative_paths_are_read_from_the_callers_folder(tmp_path, monkeypatch):
+    (tmp_path / "方案.txt").write_text("试点区节水行动方案\n一、主要目标\n（一）总体目标\n1.到2026年建成节水型社区30个。\n",
+                                      encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (out,) = parse_files(["方案.txt"])
+    assert out.failure is None and out.path == "方案.txt" and out.doc.meta.path == "方案.txt"
