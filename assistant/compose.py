@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.budget import check
 from assistant.evidence import (Candidates, Choice, Evidence, Missing, Terms, clause_text, fits, other_time, support,
                                 term_weights, time_matches)
-from assistant.patterns import MONEY, PENALTY, QUANTITY, UNIT_WORDS
+from assistant.patterns import ASKS_TARGET, MONEY, PENALTY, QUANTITY, UNIT_WORDS
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import ARTICLE_HEAD, ITEM_LINE, article_paragraphs, is_list_lead, lead_in, strip_marker
@@ -35,7 +35,6 @@ LIST_BUDGET = 600  # characters of a list answer (条件 / 情形 / 要求 with 
 MAX_SENTENCE = 120  # a longer plan sentence is trimmed to the phrases that answer
 MAX_ITEMS = 12
 SECTION_SUPPORT = 0.5  # a 有哪些 question this much about a section's heading lists the section's items
-_ASKS_TARGET = re.compile(r"目标|指标")
 CLOSEST_NOTE = "文件中没有直接的规定，最接近的是"
 
 
@@ -391,7 +390,7 @@ def _best_sentence(part: Part, c: Clause, weights: Terms, said: str) -> str:
             if line_support is None:
                 line_support = support(weights, line)
             score = support(weights, s) * fits(part, s) + 0.3 * line_support
-            if (part.info.wants_number or _ASKS_TARGET.search(part.text)) and QUANTITY.search(s):
+            if (part.info.wants_number or ASKS_TARGET.search(part.text)) and QUANTITY.search(s):
                 score += 0.15  # 目标 / 指标 are stated as figures
             if part.info.years or part.info.periods:
                 score += 0.2 if time_matches(part.info, s) else (-0.2 if other_time(s) else 0)

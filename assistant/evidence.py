@@ -17,7 +17,8 @@ from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
-from assistant.patterns import ASKS_IN_FORCE, DATE, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, UNIT_WORDS
+from assistant.patterns import (ASKS_IN_FORCE, ASKS_TARGET, DATE, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY,
+                                UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
@@ -148,6 +149,8 @@ def fits(part: Part, text: str) -> float:
     info, f = part.info, 1.0
     if info.wants_number and not info.wants_time and not QUANTITY.search(text):
         f *= 0.55
+    elif ASKS_TARGET.search(part.text) and not QUANTITY.search(text):
+        f *= 0.8  # 各定了什么目标: plans state targets as figures
     if info.measure and not states_measure(text, info.measure):
         f *= 0.7
     if info.counted and not counts_thing(info.counted, text):

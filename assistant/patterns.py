@@ -14,3 +14,5 @@ DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六
 ASKS_IN_FORCE = re.compile(r"施行|生效|实行|实施|开始执行|起执行")
 IN_FORCE = re.compile(r"自[^。；]{2,24}起(?:施行|实施|生效|执行)")
 FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+# 目标 / 指标 questions: plans state targets as figures.
+ASKS_TARGET = re.compile(r"目标|指标")
