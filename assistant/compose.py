@@ -93,6 +93,10 @@ def compose(plan: Plan, ev: Evidence, cands: Candidates, idx: "ClauseIndex", mec
         if a.closest_only:
             prefix = f"{CLOSEST_NOTE}{_citation_name(c)}："
         out.append(prefix + text)
+    for b in ev.also:  # a second clause supporting the question almost as well
+        text = _unsaid(_unit(b, cands, idx, mech, said), "".join(out))
+        if text:
+            out.append(f"另见{cands.clauses[b.n].label}：" + text)
     return Draft("".join(out), BACKEND, notice)
 
 
@@ -151,7 +155,14 @@ def _unsaid(text: str, before: str) -> str:
     if not before:
         return text
     said = _core(before)
-    pieces = re.findall(r"[^。；]*?(?:\[\d+\])+[。；：]?|[^。；]+[。；]?", text)
+    # a piece is everything up to and including its [n] markers (and the mark after them), so no piece loses
+    # its citation; text after the last marker stays with the last piece
+    pieces = re.findall(r".*?(?:\[\d+\])+[。；：]?", text, flags=re.S)
+    rest = text[sum(map(len, pieces)):]
+    if rest and pieces:
+        pieces[-1] += rest
+    elif rest:
+        pieces = [rest]
     return "".join(p for p in pieces if _core(p) and _core(p) not in said)
 
 

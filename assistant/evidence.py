@@ -62,6 +62,9 @@ class Evidence:
     # A figure question naming its place: the best clause of each other document on the same place that supports
     # the first part nearly as well. The composer shows every figure with its source when the figures disagree.
     others: tuple[Choice, ...] = ()
+    # A one-part question whose best two clauses (of one document) support it almost alike: both are quoted,
+    # the second as 另见, rather than betting on one.
+    also: tuple[Choice, ...] = ()
 
     @property
     def refused(self) -> bool:
@@ -363,6 +366,7 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         return not plan.docs or c.doc_id in plan.docs
 
     answers: list[Choice | Missing] = []
+    also: tuple[Choice, ...] = ()
     used: int | None = cands.pinned
     first_support = 0.0
     per_doc: tuple[Choice, ...] = ()
@@ -387,12 +391,35 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         used = best.n
         if i == 0 and mech.on("multi_doc") and not plan.docs and cands.pinned is None:
             per_doc = _per_document(best, ranked, cands, idx)
+        if i == 0 and len(plan.parts) == 1 and mech.on("runner_up"):
+            also = _runner_up(best, ranked, cands, mech)
     answers = _same_document_retry(answers, cands, idx, mech)
+    if per_doc:
+        also = ()
     others: tuple[Choice, ...] = ()
     first = answers[0] if answers else None
     if isinstance(first, Choice) and plan.docs and not per_doc and mech.on("conflicts") and cands.pinned is None:
         others = _same_subject(first, plan, cands, idx, mech)
-    return Evidence(tuple(answers), per_doc, first_support, others)
+    return Evidence(tuple(answers), per_doc, first_support, others, also)
+
+
+ALSO_SHARE = 0.92  # the runner-up's score as a share of the best one's, to be quoted beside it
+
+
+def _runner_up(best: Choice, ranked: list[Choice], cands: Candidates, mech: Mechanisms) -> tuple[Choice, ...]:
+    """The second clause of the best one's document when it supports the question almost as well (not the best
+    one's list family, which the answer quotes anyway)."""
+    if best.closest_only or best.n == cands.pinned or len(ranked) < 2:
+        return ()
+    first = cands.clauses[best.n]
+    family = {cands.lead_of.get(best.n), *cands.items_of.get(best.n, ())}
+    for ch in ranked[1:3]:
+        c = cands.clauses[ch.n]
+        if c.doc_id != first.doc_id or ch.n in family or best.n in cands.items_of.get(ch.n, ()):
+            continue
+        if ch.score >= ALSO_SHARE * best.score and ch.support >= mech.refuse_below + CLOSEST_MARGIN:
+            return (ch,)
+    return ()
 
 
 CONFLICT_MARGIN = 0.1  # another document's clause supporting the part this nearly as well states its figure too
