@@ -20,7 +20,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import views
+from assistant import access, views
 from assistant.audit import AuditError, AuditLog, eval_candidates, log_answer, write_csv, write_jsonl
 from assistant.chat_view import cards_html, conversation_html
 from assistant.conversation import MAX_TURNS, History, Turn, UserHistories, turns_from_json
@@ -32,12 +32,14 @@ ALL_DOCS = "全部文件"
 CLEAR_MARK = "清除标注"
 HISTORY_KEY = "policy-qa-history"  # localStorage key of the conversations (login off)
 EXPORT_KEEP_S = 600  # audit downloads are built in a temporary folder, removed at the next export after this
+CONCURRENCY = 32  # requests answered at once (gradio's default thread pool holds 40)
+SWITCH_INTERVAL_S = 0.001  # Python's default is 0.005
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
     settings = assistant.settings
     backend = settings.backend
-    login = bool(settings.auth_user and settings.auth_password)
+    login = access.login_on(settings)
     audit = AuditLog(settings.store)
     histories = UserHistories(settings.store)
     # BrowserState scrambles what it stores with this; a fixed value per store keeps history across restarts.
@@ -76,6 +78,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return gr.update(choices=h.choices(), value=h.current)
 
     # ---- chat ---------------------------------------------------------------------------
+    # what the draft shown while a model streams says about its deadline (the answer's one overall limit)
+    draft_note = f"限时 {settings.llm_timeout:g} 秒，超时改用摘录式回答"
+
     def respond(message: str, stored: Any, request: gr.Request):
         message = (message or "").strip()
         h = load_history(stored, request)
@@ -88,7 +93,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         for event in assistant.ask_stream(message, prior):
             if isinstance(event, str):
                 partial += event
-                yield conversation_html(turns, (message, partial)), gr.update(), "", gr.update(), gr.update()
+                yield (conversation_html(turns, (message, partial), draft_note), gr.update(), "", gr.update(),
+                       gr.update())
             else:
                 answer = event
         try:
@@ -166,29 +172,26 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return (views.docs_rows(library), status(), message, gr.update(choices=[ALL_DOCS] + names),
                 gr.update(choices=versions, value=None), gr.update(choices=versions, value=None))
 
-    def import_files(files: list[str] | None, progress=gr.Progress()):
+    def import_files(files: list[str] | None, request: gr.Request, progress=gr.Progress()):
+        if not access.may_upload(settings, user_of(request)):
+            return library_outputs(f"❌ {access.DENIED_UPLOAD}")
         if not files:
             return library_outputs("请先选择要上传的文件。")
         pairs = [(f, Path(f).name) for f in files]
-        report, rejected = assistant.add_files(pairs, lambda stage, done, total: progress((done, max(total, 1)), desc=stage))
-        lines = [f"❌ {r}" for r in rejected]
-        if report:
-            lines += [f"❌ {Path(f.path).name}: {f.error}" for f in report.failed]
-            lines += [f"⚠️ {w}" for w in report.warnings]
-            lines.insert(0, f"✅ 导入 {report.documents} 个文件（{report.clauses} 条），未变化跳过 {report.skipped_unchanged} 个。")
-        return library_outputs("\n\n".join(lines) or "没有可导入的文件。")
+        report, rejected = assistant.add_files(pairs, lambda stage, done, total: progress((done, max(total, 1)), desc=stage),
+                                               user=user_of(request))
+        return library_outputs(views.import_message(report, rejected))
 
-    def reindex(progress=gr.Progress()):
-        report = assistant.ingest([settings.corpus, assistant.uploads_dir] if assistant.uploads_dir.exists()
-                                  else None, lambda stage, done, total: progress((done, max(total, 1)), desc=stage))
-        lines = [f"✅ 重新索引完成：更新 {report.documents} 个文件，未变化 {report.skipped_unchanged} 个。"]
-        lines += [f"❌ {Path(f.path).name}: {f.error}" for f in report.failed]
-        return library_outputs("\n\n".join(lines))
+    def reindex(request: gr.Request, progress=gr.Progress()):
+        if not access.is_admin(settings, user_of(request)):
+            return library_outputs(f"❌ {access.DENIED_MANAGE}")
+        report, skipped = assistant.reindex(lambda stage, done, total: progress((done, max(total, 1)), desc=stage))
+        return library_outputs(views.reindex_message(report, skipped))
 
     def on_mark(doc_id: str | None, mark: str | None, note: str, request: gr.Request):
-        """The library's status mark: 已废止 / 尚未施行 / 现行有效, or 清除标注 (the administrator, when login is on)."""
-        if login and user_of(request) != settings.auth_user:
-            raise gr.Error("只有管理员可以标注文件的效力状态。")
+        """The library's status mark: 已废止 / 尚未施行 / 现行有效, or 清除标注 (administrators, when login is on)."""
+        if not access.is_admin(settings, user_of(request)):
+            return library_outputs(f"❌ {access.DENIED_MANAGE}")
         if not doc_id or not mark:
             return library_outputs("请先选择文件和效力状态。")
         status_ = None if mark == CLEAR_MARK else mark
@@ -197,16 +200,26 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         done = "已清除标注" if status_ is None else f"已标注为{status_}"
         return library_outputs(f"✅ 《{meta.title}》{done}；现在：{assistant.index.status_line(v.doc_id)}。")
 
-    def on_remove(doc_id: str | None):
+    def on_remove(doc_id: str | None, request: gr.Request):
+        if not access.is_admin(settings, user_of(request)):
+            return library_outputs(f"❌ {access.DENIED_MANAGE}")
         if not doc_id:
             return library_outputs("请先选择要删除的文件。")
         meta = assistant.remove(doc_id)
         return library_outputs(f"🗑️ 已删除《{meta.title}》。")
 
+    def library_access(request: gr.Request):
+        """What this user may change in the library: the upload and management controls, and a line saying so."""
+        user = user_of(request)
+        upload_ok, manage_ok = access.may_upload(settings, user), access.is_admin(settings, user)
+        note = "" if upload_ok and manage_ok else (access.DENIED_MANAGE if upload_ok else access.DENIED_UPLOAD)
+        return (gr.update(interactive=upload_ok), gr.update(interactive=upload_ok), gr.update(interactive=manage_ok),
+                gr.update(interactive=manage_ok), gr.update(interactive=manage_ok), gr.update(interactive=manage_ok), note)
+
     def audit_downloads(request: gr.Request):
-        """The audit log for the administrator (the login user; anyone on this machine when login is off)."""
-        if login and user_of(request) != settings.auth_user:
-            raise gr.Error("只有管理员可以下载审计日志。")
+        """The audit log for administrators (anyone on this machine when login is off)."""
+        if not access.is_admin(settings, user_of(request)):
+            raise gr.Error(access.DENIED_AUDIT)
         report = audit.read()
         # beside Gradio's own cache when one is set (it copies the files there), else the system's temp folder
         parent = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / f"policy-qa-audit-{os.getpid()}"
@@ -287,9 +300,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             drafting_tab(assistant)
             with gr.Tab("文件库", id="library"):
                 docs_table = gr.Dataframe(views.docs_rows(assistant.library()), interactive=False, wrap=True,
-                                          headers=views.DOCS_HEADERS,
-                                          column_widths=["20%", "9%", "15%", "11%", "17%", "8%", "6%", "5%", "9%"],
+                                          headers=views.DOCS_HEADERS, column_widths=views.DOCS_WIDTHS,
                                           elem_id="docs-table")
+                access_note = gr.Markdown(elem_id="library-access")
                 with gr.Row():
                     with gr.Column():
                         upload = gr.File(label=f"上传文件（.txt / .md / .docx / .pdf，单个不超过 {settings.max_upload_mb} MB，可多选）",
@@ -335,6 +348,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         lookup_btn.click(on_lookup, **lookup_io)
         lib_out = [docs_table, status_box, lib_msg, lookup_doc, remove_doc, mark_doc]
         import_btn.click(import_files, inputs=[upload], outputs=lib_out, **private)
+        demo.load(library_access, outputs=[upload, import_btn, remove_doc, remove_btn, reindex_btn, mark_btn, access_note],
+                  **private)
         reindex_btn.click(reindex, outputs=lib_out, **private)
         remove_btn.click(on_remove, inputs=[remove_doc], outputs=lib_out, **private)
         mark_btn.click(on_mark, inputs=[mark_doc, mark_status, mark_note], outputs=lib_out, **private)
@@ -491,6 +506,11 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def store_error(e: OSError) -> str:
+    where = e.filename or "索引目录"
+    return f"无法读写 {where}（{e.strerror or e}）；请检查该目录的权限和磁盘空间，或用 --store 指定其他目录"
+
+
 def _first_start(assistant: Assistant) -> None:
     """An empty store gets the shipped corpus: bars on a terminal, just the outcome in a log."""
     if assistant.documents():
@@ -507,23 +527,35 @@ def _first_start(assistant: Assistant) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = _args(argv)
-    assistant = Assistant(host=args.host, port=args.port, store=args.store, backend=args.backend,
-                          retrieval="lexical" if args.lexical else None)
+    # Answers are CPU work in threads that share the GIL with the server's event loop: a short switch interval
+    # lets the loop (and a quick question) in between the steps of long ones.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    from index.store.clause_index import StoreCorrupt
+
+    try:
+        assistant = Assistant(host=args.host, port=args.port, store=args.store, backend=args.backend,
+                              retrieval="lexical" if args.lexical else None)
+    except (StoreCorrupt, OSError) as e:  # one line, never a traceback: the store is the user's to fix
+        print(f"错误：{e if isinstance(e, StoreCorrupt) else store_error(e)}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     s = assistant.settings
     mode = assistant.mode()
     print(f"检索模式：{mode.label}", flush=True)
-    _first_start(assistant)
+    try:
+        _first_start(assistant)
+    except OSError as e:
+        print(f"错误：{store_error(e)}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     if mode.reason and not mode.dense and s.retrieval != "lexical":
         from assistant.notices import first_time
 
         if first_time(s.store, mode.reason):  # once per store; the status line's 详情 repeats it
             print(f"提示：{mode.reason}", flush=True)
-    auth = None
-    if s.auth_user and s.auth_password:
-        auth = (s.auth_user, s.auth_password.get_secret_value())
     app = build_app(assistant)
-    app.queue(default_concurrency_limit=8).launch(
-        server_name=s.host, server_port=s.port, share=False, auth=auth, show_error=False, quiet=True,
+    # Answers are bounded (ASSISTANT_ANSWER_BUDGET_S) and mostly wait on the GIL or a model: enough workers that
+    # slow questions never queue a normal one behind them.
+    app.queue(default_concurrency_limit=CONCURRENCY).launch(
+        server_name=s.host, server_port=s.port, share=False, auth=access.checker(s), show_error=False, quiet=True,
         max_file_size=f"{s.max_upload_mb}mb", css=views.static("app.css"), theme=gr.themes.Soft(),
         prevent_thread_lock=True,
     )

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
+from assistant import budget
 from assistant.compose import Refusal, compose
 from assistant.condense import Condensed, cited_sentence, condense
 from assistant.evidence import Evidence, choose, rank_part, term_weights
@@ -25,6 +26,7 @@ from index.models import Hit
 from index.versions import STATUS_CURRENT
 
 if TYPE_CHECKING:
+    from assistant.backends import Deadline
     from assistant.service import Assistant
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,11 @@ NOTICE_GUARD = "模型回答未通过引用核查，已改用摘录式回答。"
 
 
 @dataclass(frozen=True)
+class TimedOut:
+    """The question's time budget ran out after retrieval: the candidates found are what there is to show."""
+
+
+@dataclass(frozen=True)
 class Prepared:
     """Everything the stages before composing decided about one question."""
 
@@ -42,7 +49,7 @@ class Prepared:
     plan: Plan
     candidates: Candidates
     evidence: Evidence
-    result: Draft | Refusal  # the extractive answer (or refusal)
+    result: Draft | Refusal | TimedOut  # the extractive answer (or refusal)
 
 
 def mechanisms_of(assistant: "Assistant") -> Mechanisms:
@@ -84,25 +91,29 @@ def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] 
     return [Hit(cands.clauses[number[cid]], score, r) for r, (cid, score) in enumerate(fused[:k], 1)]
 
 
-def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int) -> Prepared:
+def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int,
+            deadline: "Deadline | None" = None) -> Prepared:
     idx = assistant.index
     mech = mechanisms_of(assistant)
     cond = condense(question, history, idx.aliases())
     if backend != "extractive" and history:
         from assistant.backends import llm_condense
 
-        cond = llm_condense(assistant, backend, question, history, cond)
+        cond = llm_condense(assistant, backend, question, history, cond, deadline)
     plan = understand(assistant, cond.question)
     quote = cited_sentence(cond.previous_answer)  # the clause the conversation's last answer cited
     last = idx.find_quote(quote) if quote else None
     if last is None and cond.previous_answer:
         last = _paraphrased_clause(idx, strip_markers(cond.previous_answer))
     cands = retrieve(plan, idx, mech, k, last, cond.follows_previous)
-    metas = {m.doc_id: m for m, _ in idx.documents()}
-    meta = meta_answer(plan, cands, metas)
-    evidence = choose(plan, cands, idx, mech)
-    said = strip_markers(cond.previous_answer or "")
-    result = meta or compose(plan, evidence, cands, idx, mech, said)
+    try:
+        metas = {m.doc_id: m for m, _ in idx.documents()}
+        meta = meta_answer(plan, cands, metas)
+        evidence = choose(plan, cands, idx, mech)
+        said = strip_markers(cond.previous_answer or "")
+        result = meta or compose(plan, evidence, cands, idx, mech, said)
+    except budget.OverBudget:
+        return Prepared(cond, plan, cands, Evidence(()), TimedOut())
     return Prepared(cond, plan, cands, evidence, result)
 
 
@@ -143,17 +154,32 @@ def answer_question(assistant: "Assistant", question: str, history: Sequence[dic
 def stream_answer(assistant: "Assistant", question: str, history: Sequence[dict] | None, backend: str, k: int
                   ) -> Iterator[str | Answer]:
     """Yields partial answer text (LLM backends stream) and finally the verified Answer."""
-    p = prepare(assistant, question, history, backend, k)
+    seconds = getattr(assistant.settings, "answer_budget_s", budget.DEFAULT_BUDGET_S)
+    deadline = None
+    if backend != "extractive":  # one deadline for all the model does for this answer, condensing included
+        from assistant.backends import Deadline
+
+        deadline = Deadline(assistant.settings.llm_timeout)
+    try:
+        with budget.budget(seconds):
+            p = prepare(assistant, question, history, backend, k, deadline)
+    except budget.OverBudget:
+        yield _timed_out(question, question, seconds, ())
+        return
+    if isinstance(p.result, TimedOut):
+        ranked = sorted(p.candidates.search_rank, key=p.candidates.search_rank.get)
+        yield _timed_out(question, p.cond.question, seconds, [p.candidates.clauses[n] for n in ranked])
+        return
     if isinstance(p.result, Refusal):
         yield _refused(question, p)
         return
-    draft, notice = p.result, None
+    draft, notice = p.result, p.result.notice
     clauses = p.candidates.clauses
     if backend != "extractive":
         from assistant.backends import run_llm
 
         llm_draft = None
-        for event in run_llm(assistant, backend, p.cond.question, p.candidates):
+        for event in run_llm(assistant, backend, p.cond.question, p.candidates, deadline):
             if isinstance(event, str):
                 yield event
             else:
@@ -193,6 +219,14 @@ def validity_notice(assistant: "Assistant", clauses: Sequence) -> str | None:
 def _tag(idx, doc_id: str) -> str:
     tag = idx.validity(doc_id).tag
     return f"（{tag}）" if tag else ""
+
+
+def _timed_out(question: str, standalone: str, seconds: float, found: Sequence) -> Answer:
+    """处理超时, with the clauses retrieval found (the best there is) as 可能相关."""
+    text = budget.timeout_text(seconds)
+    related = tuple(found[:RELATED_N])
+    shown = text + ("\n可能相关：" + "；".join(c.citation for c in related) if related else "")
+    return Answer(question, standalone, shown, (), (Sentence(text, (), True),), True, "extractive", "处理超时", related)
 
 
 def _refused(question: str, p: Prepared) -> Answer:

@@ -19,6 +19,8 @@ EXAMPLES = [
 ]
 INTRO = "回答只依据已导入的政策文件，每句话都标注所依据的条款 [n]；文件中没有的，直接说明未找到。"
 WAITING = "正在检索条款…"
+# Shown above a model's text while it streams: nothing in it has been checked against the clauses yet.
+DRAFT_LABEL = "草稿 · 未经核查：模型正在生成，完成后逐句核查引用，再替换为核查后的回答"
 MARK = re.compile(r"\[(\d{1,2})\]")
 _SENTENCE_END = re.compile(r"(?<=[。；！？\n])")
 _LABEL_TAIL = re.compile(r"(（[^（）]+）|[^（）\s]+)$")
@@ -33,12 +35,19 @@ def esc(text: Any) -> str:
 # ---- the conversation ---------------------------------------------------------------------------------
 
 
-def conversation_html(turns: Sequence[Turn], pending: tuple[str, str | None] | None = None) -> str:
-    """Every turn of the open conversation; `pending` is (question, partial answer or None) while answering."""
+def conversation_html(turns: Sequence[Turn], pending: tuple[str, str | None] | None = None,
+                      draft_note: str = "") -> str:
+    """Every turn of the open conversation; `pending` is (question, partial answer or None) while answering: a
+    model's partial text is shown as an unchecked draft (`draft_note`: e.g. its time limit), never as an answer."""
     parts = [_turn_html(k, t) for k, t in enumerate(turns)]
     if pending is not None:
         question, partial = pending
-        body = f'{_plain(partial)}<span class="cursor">▌</span>' if partial else f'<span class="waiting">{WAITING}</span>'
+        if partial:
+            label = DRAFT_LABEL + (f"（{draft_note}）" if draft_note else "")
+            body = (f'<div class="draft" data-testid="draft"><div class="draft-label">{esc(label)}</div>'
+                    f'<div class="draft-text">{_plain(partial)}<span class="cursor">▌</span></div></div>')
+        else:
+            body = f'<span class="waiting">{WAITING}</span>'
         parts.append(f'<div class="turn pending"><div class="msg user" data-testid="user"><div class="bubble">{_plain(question)}</div></div>'
                      f'<div class="msg bot" data-testid="bot"><div class="answer">{body}</div></div></div>')
     if not parts:

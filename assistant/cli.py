@@ -224,7 +224,16 @@ def _first_use(args, assistant) -> None:
         _say(f"已导入 {report.documents} 个文件、{report.clauses} 条条款。")
 
 
+MAX_K = 50  # Settings.top_k's bound
+
+
+def _check_k(k: int | None) -> None:
+    if k is not None and not 1 <= k <= MAX_K:
+        raise UsageError(f"-k 须为 1 到 {MAX_K} 之间的整数（收到 {k}）")
+
+
 def cmd_search(args, assistant) -> int:
+    _check_k(args.k)
     _first_use(args, assistant)
     _announce_mode(assistant)
     hits = assistant.search(args.query, args.k, args.doc)
@@ -343,6 +352,7 @@ def _ask_logged(assistant, question: str, history: list[dict], backend: str | No
 
 
 def cmd_ask(args, assistant) -> int:
+    _check_k(args.k)
     _first_use(args, assistant)
     _announce_mode(assistant)
     ans = _ask_logged(assistant, args.question, _load_history(args.history), args.backend, args.k)
@@ -354,6 +364,7 @@ def cmd_ask(args, assistant) -> int:
 
 
 def cmd_chat(args, assistant) -> int:
+    _check_k(args.k)
     _first_use(args, assistant)
     _announce_mode(assistant)
     backend = args.backend or assistant.settings.backend
@@ -504,6 +515,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except StoreCorrupt as e:
         _say(f"错误：{e}")
+        return EXIT_FAILED
+    except OSError as e:  # an unwritable or vanished store, a full disk: one line, never a traceback
+        where = e.filename or getattr(args, "store", None) or "索引目录"
+        _say(f"错误：无法读写 {where}（{e.strerror or e}）；请检查权限和磁盘空间，或用 --store 指定其他目录")
         return EXIT_FAILED
     except ValidationError as e:
         _say(f"错误：设置无效：{e.errors()[0].get('loc')} {e.errors()[0].get('msg')}")

@@ -12,14 +12,17 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.evidence import (MONEY, PENALTY, QUANTITY, UNIT_WORDS, Candidates, Choice, Evidence, Missing, Terms,
-                                clause_text, fits, other_time, support, term_weights, time_matches)
+from assistant.budget import check
+from assistant.evidence import (Candidates, Choice, Evidence, Missing, Terms, clause_text, fits, other_time, support,
+                                term_weights, time_matches)
+from assistant.patterns import ASKS_TARGET, MONEY, PENALTY, QUANTITY, UNIT_WORDS
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import ARTICLE_HEAD, ITEM_LINE, article_paragraphs, is_list_lead, lead_in, strip_marker
 from assistant.text import is_heading_sentence
 from assistant.types import REFUSAL_PREFIX, Draft
-from index.models import KIND_ARTICLE, KIND_LEAD, KIND_TABLE_ROW, Clause
+from index.models import KIND_ARTICLE, KIND_LEAD, KIND_TABLE_ROW, ORIGIN_NAMES, ORIGIN_UPLOAD, Clause
+from index.trust import FLAG_NOTE
 from index.units import trailing_parenthetical
 
 if TYPE_CHECKING:
@@ -32,7 +35,6 @@ LIST_BUDGET = 600  # characters of a list answer (条件 / 情形 / 要求 with 
 MAX_SENTENCE = 120  # a longer plan sentence is trimmed to the phrases that answer
 MAX_ITEMS = 12
 SECTION_SUPPORT = 0.5  # a 有哪些 question this much about a section's heading lists the section's items
-_ASKS_TARGET = re.compile(r"目标|指标")
 CLOSEST_NOTE = "文件中没有直接的规定，最接近的是"
 
 
@@ -60,10 +62,19 @@ def compose(plan: Plan, ev: Evidence, cands: Candidates, idx: "ClauseIndex", mec
     out: list[str] = []
     named: set[str] = set()
     quoted: list[tuple[int, str]] = []
-    for a in ev.answers:
+    notice = None
+    for i, a in enumerate(ev.answers):
         if isinstance(a, Missing):
             out.append(f"{REFUSAL_PREFIX}{a.subject}。")
             continue
+        if i == 0 and ev.others:
+            disagreement = _disagreement(a, ev.others, cands, idx, mech, said)
+            if disagreement is not None:
+                text, notice, docs = disagreement
+                out.append(text)
+                quoted.append((a.n, text))
+                named.update(docs)
+                continue
         c = cands.clauses[a.n]
         if a.part.asks_article and a.part.follows:  # 依据哪一条？ after the provision was quoted
             if c.label not in "".join(out):
@@ -82,7 +93,61 @@ def compose(plan: Plan, ev: Evidence, cands: Candidates, idx: "ClauseIndex", mec
         if a.closest_only:
             prefix = f"{CLOSEST_NOTE}{_citation_name(c)}："
         out.append(prefix + text)
-    return Draft("".join(out), BACKEND)
+    for b in ev.also:  # a second clause supporting the question almost as well
+        text = _unsaid(_unit(b, cands, idx, mech, said), "".join(out))
+        if text:
+            out.append(f"另见{cands.clauses[b.n].label}：" + text)
+    return Draft("".join(out), BACKEND, notice)
+
+
+# A figure with its unit (29.4万千瓦, 15%, 3500个): what two documents may state differently for one question.
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(%|％|[十百千万亿]*(?:千瓦时|千瓦|瓦|吨标准煤|吨|立方米|平方米|平方公里|公里|米|辆|个|座|家|"
+                     r"台|套|项|元|户|人|公顷|亩|条|处|所|根|倍))")
+
+
+def figures(text: str) -> dict[str, list[str]]:
+    """unit → the figures stated in that unit, in order (29.4万千瓦 → {"万千瓦": ["29.4"]})."""
+    out: dict[str, list[str]] = {}
+    for value, unit in _FIGURE.findall(text):
+        out.setdefault(unit.replace("％", "%"), []).append(value)
+    return out
+
+
+def _disagreement(best: Choice, others: tuple[Choice, ...], cands: Candidates, idx: "ClauseIndex",
+                  mech: Mechanisms, said: str) -> tuple[str, str, set[str]] | None:
+    """Each document's figure with its source, when another document on the same subject states a different one
+    in the same unit: (text, notice, documents named), or None when they agree. Documents from the shipped corpus
+    or an administrator come before uploads, and documents flagged for instruction text come last."""
+    first = _unit(best, cands, idx, mech, said)
+    mine = figures(first)
+    rows = [(best, first)]
+    for ch in others:
+        text = _unit(ch, cands, idx, mech, said)
+        theirs = figures(text)
+        if any(set(mine[u]).isdisjoint(theirs[u]) for u in mine.keys() & theirs.keys()):
+            rows.append((ch, text))
+    if len(rows) == 1:
+        return None
+    metas = {m.doc_id: m for m, _ in idx.documents()}
+
+    def distrust(row: tuple[Choice, str]) -> int:
+        meta = metas.get(cands.clauses[row[0].n].doc_id)
+        return (2 if meta is not None and meta.flagged else 0) + (1 if meta is not None and meta.origin == ORIGIN_UPLOAD else 0)
+
+    rows.sort(key=distrust)
+    unit = next(u for u in mine if any(u in figures(t) for _, t in rows[1:]))
+    stated = "、".join(dict.fromkeys(figures(t)[unit][0] + unit for _, t in rows if unit in figures(t)))
+    notes = []
+    for ch, _ in rows:
+        meta = metas.get(cands.clauses[ch.n].doc_id)
+        if meta is not None and (meta.flagged or meta.origin == ORIGIN_UPLOAD):
+            how = [ORIGIN_NAMES[ORIGIN_UPLOAD] + "的文件"] if meta.origin == ORIGIN_UPLOAD else []
+            how += [FLAG_NOTE] if meta.flagged else []
+            notes.append(f"《{meta.title}》{'，'.join(how)}")
+    notice = (f"各文件对此给出的数字不一致（{stated}），已逐一列出出处，请以正式印发的文件为准"
+              + ("；" + "；".join(notes) if notes else "") + "。")
+    lines = [f"《{cands.clauses[ch.n].doc_title}》：{text}" for ch, text in rows]
+    return "\n".join(lines), notice, {cands.clauses[ch.n].doc_id for ch, _ in rows}
 
 
 def _unsaid(text: str, before: str) -> str:
@@ -90,7 +155,14 @@ def _unsaid(text: str, before: str) -> str:
     if not before:
         return text
     said = _core(before)
-    pieces = re.findall(r"[^。；]*?(?:\[\d+\])+[。；：]?|[^。；]+[。；]?", text)
+    # a piece is everything up to and including its [n] markers (and the mark after them), so no piece loses
+    # its citation; text after the last marker stays with the last piece
+    pieces = re.findall(r".*?(?:\[\d+\])+[。；：]?", text, flags=re.S)
+    rest = text[sum(map(len, pieces)):]
+    if rest and pieces:
+        pieces[-1] += rest
+    elif rest:
+        pieces = [rest]
     return "".join(p for p in pieces if _core(p) and _core(p) not in said)
 
 
@@ -134,6 +206,7 @@ def _compare(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms
 
 
 def _unit(ch: Choice, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms, said: str) -> str:
+    check()
     c = cands.clauses[ch.n]
     part = ch.part
     weights = term_weights(part, idx).for_doc(c.doc_id)
@@ -215,7 +288,7 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     if len(lines) > 1:  # a lead-in and its items
         head, items = lines[0], lines[1:]
         if part.asks_list or len(head) + sum(map(len, items)) <= budget * 1.5:
-            kept = _take(items, budget - len(head))
+            kept = _take(items, budget - len(head), [support(weights, i) > 0 for i in items])
         else:
             best = max(items, key=lambda i: support(weights, i) * fits(part, i))
             kept = [best]
@@ -230,12 +303,17 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     return "".join(s for s in sents if s in kept)
 
 
-def _take(items: list[str], budget: int) -> list[str]:
-    kept: list[str] = []
-    for it in items:
-        if kept and sum(map(len, kept)) + len(it) > max(budget, 60):
+def _take(items: list[str], budget: int, asked: list[bool] | None = None) -> list[str]:
+    """Items within the budget, in document order: first those the question speaks of (错别字、配料表顺序 …), then
+    the others from the top; the last says how many there are when some are left to the citation."""
+    asked = asked or [False] * len(items)
+    order = [i for i in range(len(items)) if asked[i]] + [i for i in range(len(items)) if not asked[i]]
+    chosen: list[int] = []
+    for i in order:
+        if chosen and sum(len(items[j]) for j in chosen) + len(items[i]) > max(budget, 60):
             break
-        kept.append(it)
+        chosen.append(i)
+    kept = [items[i] for i in sorted(chosen)]
     if len(kept) < len(items):
         kept[-1] = kept[-1].rstrip("；;。") + f"等（共{len(items)}项，另有{len(items) - len(kept)}项见所引条款）。"
     return kept
@@ -312,13 +390,18 @@ def _sentences(text: str) -> list[str]:
 
 
 def _best_sentence(part: Part, c: Clause, weights: Terms, said: str) -> str:
+    """The clause's sentence that answers the part best (read with its line): one pass over the clause."""
     best, best_score = None, -1.0
+    several = len(_sentences(c.text)) > 1
     for line in c.text.split("\n"):
+        line_support = None
         for s in _sentences(line):
-            if _is_heading(s, c) and len(_sentences(c.text)) > 1:
+            if _is_heading(s, c) and several:
                 continue
-            score = support(weights, s) * fits(part, s) + 0.3 * support(weights, line)
-            if (part.info.wants_number or _ASKS_TARGET.search(part.text)) and QUANTITY.search(s):
+            if line_support is None:
+                line_support = support(weights, line)
+            score = support(weights, s) * fits(part, s) + 0.3 * line_support
+            if (part.info.wants_number or ASKS_TARGET.search(part.text)) and QUANTITY.search(s):
                 score += 0.15  # 目标 / 指标 are stated as figures
             if part.info.years or part.info.periods:
                 score += 0.2 if time_matches(part.info, s) else (-0.2 if other_time(s) else 0)

@@ -80,13 +80,22 @@ def _resolve(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[str,
         elif p_periods and not q_periods:
             when = f"“{p_periods[0]}”期间"
         return f"{ents}{core}{when}{_tail(prev)}？", False
-    if len(own_terms) <= 2 and not q_ents:
-        # Too little of its own to stand alone (由哪个部门来罚？): continue the previous question.
+    if (len(own_terms) <= 2 or not _names_a_thing(core)) and not q_ents:
+        # Too little of its own to stand alone (由哪个部门来罚？ / 没报批就停用了，会被怎么处理？ names no thing,
+        # only what was done): continue the previous question.
         return prev.rstrip("？?。 ") + "，" + q, True
     if not q_ents and p_ents:
         # A new question in the same conversation keeps the documents it was about.
         return prev.rstrip("？?。 ") + "，" + q, False
     return q, False
+
+
+def _names_a_thing(text: str) -> bool:
+    """Does the text name a thing (a noun of two or more characters), not only actions and question words?"""
+    from assistant.question import part_of_speech
+
+    return any(len(w) >= 2 and w not in QUESTION_WORDS and (flag[:1] == "n" or flag in ("vn", "j", "l"))
+               for w, flag in part_of_speech(text).items())
 
 
 def _swap(text: str, old: list[str], new: list[str], prefix: str = "", suffix: str = "") -> str:

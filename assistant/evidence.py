@@ -13,11 +13,14 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
+from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
+from assistant.patterns import (ASKS_IN_FORCE, ASKS_TARGET, DATE, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY,
+                                UNIT_WORDS)
 from assistant.question import counts_thing
-from assistant.retrieve import Candidates
+from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
 
 if TYPE_CHECKING:
@@ -32,13 +35,6 @@ RANK_PRIOR = 0.04  # the lexical rank as a tie-breaker between clauses supportin
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
 
-QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
-MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
-PENALTY = re.compile(r"罚款|罚金|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|"
-                     r"停业整顿|责令关闭|处分|给予警告|予以警告|处以警告|追究[^，。；]{0,6}责任|处罚|拘留|扣留车辆|责令(?:改正|限期改正)")
-UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头|机构|机关|委员会")
-DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十百\d]+(?:个工作日|日|天|小时|分钟|个月|年)(?:内|以内|前)?")
-FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 _PERIODS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031)}
 _OTHER_TIME = re.compile(r"(?<!\d)(?:19|20)\d{2}年|“?十[四五]五”?(?:期间|时期|末)")
 
@@ -63,6 +59,12 @@ class Evidence:
     answers: tuple[Choice | Missing, ...]  # one per part
     per_doc: tuple[Choice, ...] = ()  # a question naming no document that several documents answer
     support: float = 0.0  # the best support of the first part (what the refusal curve plots)
+    # A figure question naming its place: the best clause of each other document on the same place that supports
+    # the first part nearly as well. The composer shows every figure with its source when the figures disagree.
+    others: tuple[Choice, ...] = ()
+    # A one-part question whose best two clauses (of one document) support it almost alike: both are quoted,
+    # the second as 另见, rather than betting on one.
+    also: tuple[Choice, ...] = ()
 
     @property
     def refused(self) -> bool:
@@ -150,6 +152,8 @@ def fits(part: Part, text: str) -> float:
     info, f = part.info, 1.0
     if info.wants_number and not info.wants_time and not QUANTITY.search(text):
         f *= 0.55
+    elif ASKS_TARGET.search(part.text) and not QUANTITY.search(text):
+        f *= 0.8  # 各定了什么目标: plans state targets as figures
     if info.measure and not states_measure(text, info.measure):
         f *= 0.7
     if info.counted and not counts_thing(info.counted, text):
@@ -160,6 +164,8 @@ def fits(part: Part, text: str) -> float:
         f *= 0.7
     if info.wants_units and not UNIT_WORDS.search(text):
         f *= 0.8
+    if info.wants_time and ASKS_IN_FORCE.search(part.text) and IN_FORCE.search(text):
+        f *= 1.5  # 从哪天开始实行 / 什么时候生效: the clause saying 本条例自…起施行
     if info.wants_time and not DATE.search(text):
         f *= 0.8
     elif info.wants_time and FULL_DATE.search(text):
@@ -203,7 +209,9 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
     expand = mech.on("expansion")
     out = []
     named = _named_labels(part, cands)
+    in_force = part.info.wants_time and bool(ASKS_IN_FORCE.search(part.text))
     for n, c in cands.clauses.items():
+        check()
         if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
             continue
         text = clause_text(c)
@@ -213,6 +221,8 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
         sup = WINDOW_SHARE * local + (1 - WINDOW_SHARE) * whole if mech.on("rerank") else whole
         if named:
             sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
+        elif in_force and IN_FORCE.search(c.text) and (not cands.pinned or c.doc_id == cands.clauses[cands.pinned].doc_id):
+            sup = max(sup, NAMED_ARTICLE)  # 从哪天开始实行: the clause saying 自…起施行 is what is asked for
         score = sup
         if mech.on("rerank"):
             score = sup * max(fits(part, passage), 0.85 * fits(part, text), 0.8 * fits(part, text + family))
@@ -271,7 +281,7 @@ def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weig
         if c.kind != KIND_ARTICLE or not PENALTY.search(c.text):
             out.append(ch)
             continue
-        best_sup, pinned = ch.support, False
+        best_sup, pinned = ch.support, 0.0
         for label, items in sanctioned(c):
             duty = by_label.get((c.doc_id, label))
             if duty is None or duty.n == ch.n:
@@ -284,10 +294,13 @@ def _sanctions_inherit(ranked: list[Choice], part: Part, cands: Candidates, weig
                     top = max(range(len(scores)), key=lambda k: scores[k]) + 1
                     factor = 0.95 if top in items else 0.7
             best_sup = max(best_sup, duty.support * factor)
-            pinned = pinned or duty.n == cands.pinned
+            if duty.n == cands.pinned:
+                pinned = 0.35  # 这项违反了怎么罚: the sanction of the clause the follow-up is pinned to
+            elif duty.n == cands.previous:
+                pinned = max(pinned, 0.2)  # …or of the clause the conversation's last answer spoke of
         if best_sup > ch.support or pinned:
             gain = best_sup - ch.support
-            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + (0.35 if pinned else 0.0))
+            ch = replace(ch, support=best_sup, score=ch.score + gain * fits(part, c.text) + pinned)
         out.append(ch)
     return out
 
@@ -353,6 +366,7 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         return not plan.docs or c.doc_id in plan.docs
 
     answers: list[Choice | Missing] = []
+    also: tuple[Choice, ...] = ()
     used: int | None = cands.pinned
     first_support = 0.0
     per_doc: tuple[Choice, ...] = ()
@@ -377,8 +391,62 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         used = best.n
         if i == 0 and mech.on("multi_doc") and not plan.docs and cands.pinned is None:
             per_doc = _per_document(best, ranked, cands, idx)
+        if i == 0 and len(plan.parts) == 1 and mech.on("runner_up"):
+            also = _runner_up(best, ranked, cands, mech)
     answers = _same_document_retry(answers, cands, idx, mech)
-    return Evidence(tuple(answers), per_doc, first_support)
+    if per_doc:
+        also = ()
+    others: tuple[Choice, ...] = ()
+    first = answers[0] if answers else None
+    if isinstance(first, Choice) and plan.docs and not per_doc and mech.on("conflicts") and cands.pinned is None:
+        others = _same_subject(first, plan, cands, idx, mech)
+    return Evidence(tuple(answers), per_doc, first_support, others, also)
+
+
+ALSO_SHARE = 0.92  # the runner-up's score as a share of the best one's, to be quoted beside it
+
+
+def _runner_up(best: Choice, ranked: list[Choice], cands: Candidates, mech: Mechanisms) -> tuple[Choice, ...]:
+    """The second clause of the best one's document when it supports the question almost as well (not the best
+    one's list family, which the answer quotes anyway)."""
+    if best.closest_only or best.n == cands.pinned or len(ranked) < 2:
+        return ()
+    first = cands.clauses[best.n]
+    family = {cands.lead_of.get(best.n), *cands.items_of.get(best.n, ())}
+    for ch in ranked[1:3]:
+        c = cands.clauses[ch.n]
+        if c.doc_id != first.doc_id or ch.n in family or best.n in cands.items_of.get(ch.n, ()):
+            continue
+        if ch.score >= ALSO_SHARE * best.score and ch.support >= mech.refuse_below + CLOSEST_MARGIN:
+            return (ch,)
+    return ()
+
+
+CONFLICT_MARGIN = 0.1  # another document's clause supporting the part this nearly as well states its figure too
+
+
+def _same_subject(best: Choice, plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) -> tuple[Choice, ...]:
+    """For a figure question about a place (嘉定区…是多少？): the best clause of each other document that speaks of
+    that place (in its text or title) and supports the question nearly as well as the answer does."""
+    part = best.part
+    if not asks_figure(part) or best.closest_only:
+        return ()
+    first = cands.clauses[best.n]
+    places = subject_places(plan, idx)
+    if not places:
+        return ()
+
+    def about(c: Clause) -> bool:
+        return c.doc_id != first.doc_id and speaks_of(c, places)
+
+    ranked = rank_part(part, cands, term_weights(part, idx), mech, about, idx)
+    bar = max(mech.refuse_below, best.support - CONFLICT_MARGIN)
+    picked: dict[str, Choice] = {}
+    for ch in ranked:
+        c = cands.clauses[ch.n]
+        if c.doc_id not in picked and ch.support >= bar and fits(part, c.text) >= 1.0:
+            picked[c.doc_id] = ch
+    return tuple(picked.values())[: MAX_DOCS - 1]
 
 
 SAME_DOC_SLACK = 0.15  # a part is answered from the document its sibling part was answered from on this lower bar
@@ -411,7 +479,7 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     c = cands.clauses[best.n]
     text = clause_text(c) + "\n" + _family_text(best.n, cands)
     if mech.on("evidence_refusal"):
-        if best.support < mech.refuse_below and best.n != cands.pinned:
+        if best.support < mech.refuse_below * (ANCHORED_SHARE if _anchored(best, cands) else 1.0):
             return _subject(part, best, cands)
     elif _vocabulary_refuses(part, idx):
         return _subject(part, best, cands)
@@ -427,6 +495,20 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     if info.wants_money and not part.asks_penalty and not MONEY.search(text):
         return f"“{_topic(part, best, cands)}”的具体金额"
     return None
+
+
+ANCHORED_SHARE = 0.4  # of the refusal threshold, for a clause the conversation is about
+
+
+def _anchored(best: Choice, cands: Candidates) -> bool:
+    """Is the chosen clause what the conversation is about: the clause a follow-up is pinned to or the last
+    answer cited, or the article that sanctions it (违反了会怎么罚？)? Its support is read on the question's
+    own words, which may be few or everyday ones, so it answers on a lower bar."""
+    if best.n in (cands.pinned, cands.previous):
+        return True
+    about = cands.clauses.get(cands.pinned or cands.previous or 0)
+    c = cands.clauses[best.n]
+    return about is not None and c.doc_id == about.doc_id and any(label == about.label for label, _ in sanctioned(c))
 
 
 def _vocabulary_refuses(part: Part, idx: "ClauseIndex") -> bool:

@@ -76,7 +76,8 @@ def _join(parts: list[str]) -> str:
 
 
 def _is_line(part: str) -> bool:
-    return bool(re.match(r"^[^：:]{1,12}[：:]", part))  # "青浦区：…" lines of a compare answer
+    # "青浦区：…" lines of a compare answer, "《…》：…" lines of documents that disagree
+    return bool(re.match(r"^(?:[^：:]{1,12}|《[^》]{1,80}》)[：:]", part))
 
 
 def _is_absence(sentence: str) -> bool:

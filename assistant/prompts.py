@@ -17,9 +17,24 @@ def template(name: str) -> PromptTemplate:
     return PromptTemplate((PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8").strip())
 
 
+FENCE_OPEN, FENCE_CLOSE = "<原文>", "</原文>"
+
+
+def fenced(text: str) -> str:
+    """Clause text that cannot close its fence early: fence tags inside it lose their ASCII angle brackets."""
+    return text.replace(FENCE_CLOSE, "＜/原文＞").replace(FENCE_OPEN, "＜原文＞")
+
+
 def render_context(clauses: Mapping[int, Clause]) -> str:
+    """The numbered clauses, each one's text fenced as quoted data (prompts/context_item.txt)."""
     item = template("context_item")
-    return "\n".join(item.format(n=n, doc_title=c.doc_title, label=c.label, text=c.text) for n, c in clauses.items())
+    return "\n".join(item.format(n=n, doc_title=fenced(c.doc_title), label=fenced(c.label), text=fenced(c.text))
+                     for n, c in clauses.items())
+
+
+def system_prompt() -> str:
+    """The system message of every answer: who the assistant is, and that clause text is content, not instructions."""
+    return template("system").format()
 
 
 def answer_prompt(question: str, clauses: Mapping[int, Clause]) -> str:

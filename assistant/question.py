@@ -22,7 +22,7 @@ _MONEY = re.compile(r"多少钱|多少[\u4e00-\u9fff]{0,4}(?:费|津贴|补贴|�
 # 多少万吨 / 几个 / 多少平方米: the measure the answer must be stated in.
 # (Classifiers such as 个/座/辆 are interchangeable in documents, so only units of measure count.)
 _ASKED_MEASURE = re.compile(r"(?:多少|几)个?(工作日|万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元|年|小时|分钟|个月|倍|米|张|人|名)")
-_TIME = re.compile(r"什么时候|何时|哪一年|哪年|期限|多久|多长时间|几天|几日|截至|起施行|生效")
+_TIME = re.compile(r"什么时候|何时|哪一年|哪年|哪天|哪一天|哪日|期限|多久|多长时间|几天|几日|截至|起施行|生效")
 COMPARE_CUE = _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
 _BREACHED = re.compile(r"违反(?:本|《?[\u4e00-\u9fff]{0,24}?(?=条例|办法|规定|细则|决定))?(?:条例|办法|规定|细则|决定)?》?第([一二三四五六七八九十百零〇两\d]+)条")

@@ -12,11 +12,14 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from assistant.budget import check
 from assistant.lexicon import CompoundFinder, query_words
+from assistant.patterns import ASKS_IN_FORCE, IN_FORCE
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import is_list_lead
 from index.models import KIND_ARTICLE, Clause
+from index.trust import addresses_assistant
 
 if TYPE_CHECKING:
     from index.store.clause_index import ClauseIndex
@@ -27,6 +30,7 @@ ROUTE_DOCS = 2
 ROUTE_SUPPORT = 0.4  # share of the question's content a document's whole text must cover to be searched inside
 ROUTE_MAX_DOCUMENTS = 300  # above this, routing would scan too much text per question; BM25 alone decides
 MAX_FAMILY_ITEMS = 12
+CROSS_CHECK = 8  # candidates searched in every document for a figure question that names its documents
 _BREACH = "违反本(?:条例|办法|规定|细则|实施细则|决定|法)"
 
 
@@ -76,6 +80,7 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
     rank: dict[str, int] = {}
 
     def add(clauses: Iterable[Clause], ranked: bool = False) -> None:
+        check()
         for r, c in enumerate(clauses, 1):
             found.append(c)
             if ranked:
@@ -96,6 +101,13 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
         for hits in per_query:
             for r, c in enumerate(hits, 1):
                 rank[c.clause_id] = min(rank.get(c.clause_id, r), r)
+        if plan.docs and mech.on("conflicts") and asks_figure(plan.parts[0]):
+            # other documents stating a figure on the same subject: evidence compares them (Evidence.others)
+            rest = [m.doc_id for m, _ in idx.documents() if m.doc_id not in plan.docs]
+            places = subject_places(plan, idx)
+            if rest and places:
+                add(h.clause for h in idx.search(queries[-len(plan.parts)], CROSS_CHECK, doc=rest)
+                    if speaks_of(h.clause, places))
         if not plan.docs and mech.on("doc_routing"):
             for d in route_documents(plan, idx, mech.on("expansion")):  # search inside the documents whose wording covers the question
                 for p in plan.parts:
@@ -103,10 +115,14 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
     if mech.on("structure"):
         add(named_articles(plan, idx, found))
         if any(p.asks_penalty or p.asks_article for p in plan.parts):
-            add(penalties_for(idx, found[: 2 * PER_PART]))
+            # the clause the conversation is about counts too: 违反了怎么处理？ asks for its sanction
+            add(penalties_for(idx, found[: 2 * PER_PART] + ([last] if last is not None else [])))
         add(family(idx, found[: 2 * PER_PART]))
         if any(p.asks_list for p in plan.parts):
             add(section_items(idx, found[: 2 * PER_PART]))
+    if any(p.info.wants_time and ASKS_IN_FORCE.search(p.text) for p in plan.parts):
+        for d in plan.docs or list(dict.fromkeys(c.doc_id for c in found[:3])):  # 何时施行: the 自…起施行 clause
+            add(c for c in reversed(idx.clauses(d)) if IN_FORCE.search(c.text))
     if re.search(r"文号|字号|发文|印发|发布|出台|制定机关", plan.question):  # the notice holds the document's metadata
         for d in plan.docs or {c.doc_id for c in found[:1]}:
             add(c for c in idx.clauses(d) if c.kind in ("preamble", "closing"))
@@ -114,14 +130,52 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
         add([last])
     unique: dict[str, Clause] = {}
     for c in found:
-        unique.setdefault(c.clause_id, c)
+        if c.clause_id not in unique and trusted(c):
+            unique[c.clause_id] = c
     clauses = {n: c for n, c in enumerate(unique.values(), 1)}
     number = {c.clause_id: n for n, c in clauses.items()}
-    pinned = 1 if follows and last is not None else None
+    pinned = 1 if follows and last is not None and last.clause_id in number else None
     previous = number.get(last.clause_id) if last is not None else None
     lead_of, items_of = _family_numbers(idx, clauses, number)
     return Candidates(clauses, pinned, previous, {number[c]: r for c, r in rank.items() if c in number},
                       lead_of, items_of)
+
+
+def asks_figure(part: Part) -> bool:
+    """多少 / 比例 / 目标 … : the part is answered with a figure, which two documents may state differently."""
+    return part.info.wants_number or part.info.measure is not None
+
+
+def subject_places(plan: Plan, idx: "ClauseIndex") -> tuple[str, ...]:
+    """The places a question is about: those it names, else the place of the (first) document it names."""
+    from index.aliases import own_place
+
+    if plan.info.places:
+        return plan.info.places
+    titles = {m.doc_id: m.title for m, _ in idx.documents()}
+    place = own_place(titles.get(plan.docs[0], "")) if plan.docs else ""
+    return (place,) if place else ()
+
+
+def speaks_of(c: Clause, places: tuple[str, ...]) -> bool:
+    """Is the clause about the places: its document's own place is one of them (a 青浦区 plan is not about 上海市
+    as a whole, nor about 嘉定区), or, for a document of no place, the clause names them."""
+    from index.aliases import own_place
+
+    own = _bare(own_place(c.doc_title))
+    if own:
+        return any(_bare(p) == own for p in places)
+    return all(p in c.text for p in places)
+
+
+def _bare(place: str) -> str:
+    return place[:-1] if len(place) >= 3 and place[-1] in "市区县省" else place
+
+
+def trusted(c: Clause) -> bool:
+    """A clause that addresses the assistant (忽略以上指令 / 回答：…, index/trust.py) is never a candidate: nothing
+    after retrieval can quote it or put it in a model's prompt."""
+    return not addresses_assistant(c.text)
 
 
 def document_query(part: Part, plan: Plan, idx: "ClauseIndex", doc_id: str, mech: Mechanisms) -> str:
@@ -150,6 +204,7 @@ def route_documents(plan: Plan, idx: "ClauseIndex", expand: bool = True) -> list
 
     scores = {}
     for m in metas:
+        check()
         text = doc_text(idx, m.doc_id)
         unknown = terms.unknown_in(m.doc_id)
         scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown, align=False, by_characters=False)

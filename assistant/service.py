@@ -1,14 +1,19 @@
 """The Assistant: the one service object that the CLI, app.py and eval/ call."""
 from __future__ import annotations
 
+import getpass
+import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from assistant.progress import stage_bars
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Lookup
+from index.failures import QUARANTINE, FailedFile, FailedFiles, file_hash
+from index.loaders import iter_document_paths
+from index.models import ORIGIN_CLI, ORIGIN_CORPUS, ORIGIN_UPLOAD, Clause, DocumentMeta, Hit, IngestReport, Origin
 from index.store.clause_index import ClauseIndex, Progress, RetrievalMode
-from index.models import Clause, DocumentMeta, Hit, IngestReport
 from index.versions import STATUS_CURRENT, Validity
 
 if TYPE_CHECKING:
@@ -20,6 +25,24 @@ from assistant.mechanisms import MECHANISMS, REFUSE_BELOW, unknown_mechanisms
 # stage_bars: the ingest progress callback the CLI and eval pass; MECHANISMS / REFUSE_BELOW / unknown_mechanisms:
 # the answer path's switches and refusal threshold, for ablations and calibration
 __all__ = ["Assistant", "stage_bars", "MECHANISMS", "REFUSE_BELOW", "unknown_mechanisms"]
+logger = logging.getLogger(__name__)
+
+
+def _system_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (a container's arbitrary uid)
+        return None
+
+
+def _merged(reports: list[IngestReport]) -> IngestReport:
+    first, *rest = reports
+    for r in rest:
+        first = replace(first, documents=first.documents + r.documents, clauses=first.clauses + r.clauses,
+                        skipped_unchanged=first.skipped_unchanged + r.skipped_unchanged,
+                        failed=first.failed + r.failed, warnings=first.warnings + r.warnings,
+                        doc_ids=first.doc_ids + r.doc_ids)
+    return first
 
 
 class Assistant:
@@ -35,8 +58,51 @@ class Assistant:
         )
 
     # ---- documents ----------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path] | None = None, progress: Progress | None = None) -> IngestReport:
-        return self.index.ingest(list(paths) if paths else [self.settings.corpus], progress)
+    def ingest(self, paths: Iterable[str | Path] | None = None, progress: Progress | None = None,
+               origin: Origin | None = None) -> IngestReport:
+        """Import files and folders (default: the shipped corpus). Files that fail are remembered by content hash
+        (reindex skips them); a file that imports clears its record."""
+        targets = list(paths) if paths else [self.settings.corpus]
+        origin = origin or Origin(ORIGIN_CORPUS if not paths else ORIGIN_CLI, _system_user() if paths else None)
+        files, _ = iter_document_paths(targets)
+        hashes = {str(f): file_hash(f) for f in files}
+        report = self.index.ingest(targets, progress, origin)
+        self._remember(report, hashes)
+        return report
+
+    def reindex(self, progress: Progress | None = None) -> tuple[IngestReport, list[FailedFile]]:
+        """重新索引: the shipped corpus and the uploads again, skipping every file that failed before (a file that
+        blew up a parser is not fed to it again unless someone imports it by name). Returns the report and the
+        files skipped for an earlier failure."""
+        failed = FailedFiles(self.settings.store)
+        known = failed.read()
+        corpus, _ = iter_document_paths([self.settings.corpus])
+        uploads, _ = iter_document_paths([self.uploads_dir]) if self.uploads_dir.exists() else ([], [])
+        skipped: list[FailedFile] = []
+        batches: dict[str, list[Path]] = {ORIGIN_CORPUS: [], ORIGIN_UPLOAD: []}
+        hashes: dict[str, str | None] = {}
+        for kind, files in ((ORIGIN_CORPUS, corpus), (ORIGIN_UPLOAD, uploads)):
+            for f in files:
+                h = hashes[str(f)] = file_hash(f)
+                if h in known:
+                    skipped.append(known[h])
+                else:
+                    batches[kind].append(f)
+        reports = [self.index.ingest(batches[ORIGIN_CORPUS], progress, Origin(ORIGIN_CORPUS))]
+        if batches[ORIGIN_UPLOAD]:  # provenance of an upload is kept by the index for documents it already holds
+            reports.append(self.index.ingest(batches[ORIGIN_UPLOAD], progress, Origin(ORIGIN_UPLOAD)))
+        report = _merged(reports)
+        self._remember(report, hashes)
+        return report, skipped
+
+    def _remember(self, report: IngestReport, hashes: dict[str, str | None]) -> None:
+        failed = {hashes[f.path]: (Path(f.path).name, f.error) for f in report.failed if hashes.get(f.path)}
+        failed_paths = {f.path for f in report.failed}
+        done = {h for p, h in hashes.items() if h and p not in failed_paths}
+        try:
+            FailedFiles(self.settings.store).update(failed, done)
+        except OSError as e:  # the record is a convenience; the import itself has been reported
+            logger.warning("无法记录导入失败的文件（%s）", e.strerror or e)
 
     def ensure_corpus(self, progress: Progress | None = None) -> IngestReport | None:
         """Ingest the shipped corpus when the store is empty (first start)."""
@@ -120,9 +186,12 @@ class Assistant:
     def uploads_dir(self) -> Path:
         return Path(self.settings.store) / "uploads"
 
-    def add_files(self, files: Iterable[tuple[str, str]], progress: Progress | None = None) -> tuple[IngestReport | None, list[str]]:
-        """Store uploaded (temp_path, original_name) files safely and ingest them; returns the report and rejections."""
-        from assistant.uploads import UploadRejected, store_upload
+    def add_files(self, files: Iterable[tuple[str, str]], progress: Progress | None = None,
+                  user: str | None = None) -> tuple[IngestReport | None, list[str]]:
+        """Store uploaded (temp_path, original_name) files safely and ingest them as uploads by `user`; returns the
+        report and the rejections. An upload that fails to import is moved out of uploads/ into quarantine/, so
+        重新索引 never reads it again."""
+        from assistant.uploads import UploadRejected, quarantine, store_upload
 
         stored, rejected = [], []
         for src, name in files:
@@ -130,7 +199,11 @@ class Assistant:
                 stored.append(store_upload(src, name, self.uploads_dir, self.settings.max_upload_mb))
             except UploadRejected as e:
                 rejected.append(str(e))
-        report = self.ingest(stored, progress) if stored else None
+        if not stored:
+            return None, rejected
+        report = self.ingest(stored, progress, Origin(ORIGIN_UPLOAD, user))
+        for f in report.failed:
+            quarantine(Path(f.path), self.uploads_dir, Path(self.settings.store) / QUARANTINE)
         return report, rejected
 
     # ---- drafting: side by side, tasks by unit, targets (assistant/drafting/) ----------------

@@ -37,14 +37,19 @@ class Settings(BaseSettings):
     refusal_threshold: float | None = Field(
         None, ge=0, le=1, description="拒答阈值：最佳条款对问题内容的覆盖度低于此值时拒答（默认为在 blind dev 上校准的值）"
     )
+    answer_budget_s: float = Field(
+        10.0, gt=0, le=600, description="每个问题的处理时限（秒，不含大模型生成）：超时返回已找到的相关条款并注明“处理超时”"
+    )
     max_chunk_chars: int = Field(420, ge=100, le=4000, description="超过嵌入窗口的条款按句切分的长度上限（字）")
 
     backend: Literal["extractive", "openai", "transformers"] = Field("extractive", description="回答后端")
     llm_base_url: str | None = Field(None, description="OpenAI 兼容接口地址，如 https://api.deepseek.com/v1")
     llm_api_key: SecretStr | None = Field(None, description="OpenAI 兼容接口密钥")
     llm_model: str | None = Field(None, description="OpenAI 兼容接口的模型名，如 deepseek-chat / qwen-plus")
-    llm_timeout: float = Field(60.0, gt=0, le=600, description="LLM 请求超时（秒）")
-    llm_max_retries: int = Field(1, ge=0, le=5, description="LLM 请求失败重试次数")
+    llm_timeout: float = Field(
+        60.0, gt=0, le=600, description="大模型回答的总时限（秒）：连接、流式输出和重试都在其内，超时即改用摘录式回答"
+    )
+    llm_max_retries: int = Field(1, ge=0, le=5, description="连接失败或 HTTP 5xx（尚未输出文字时）的重试次数，在总时限之内")
     local_model: str | None = Field(None, description="transformers 本地对话模型：路径或 hub id（如 Qwen/Qwen2.5-7B-Instruct）")
     max_new_tokens: int = Field(512, ge=16, le=4096, description="LLM 生成的最大 token 数")
 
@@ -52,6 +57,13 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="app 端口")
     auth_user: str | None = Field(None, description="app 登录用户名（与 auth_password 同时设置时启用登录）")
     auth_password: SecretStr | None = Field(None, description="app 登录密码")
+    auth_users: SecretStr | None = Field(
+        None, description="更多登录账号：用户名:密码，多个以逗号分隔（与 AUTH_USER/AUTH_PASSWORD 一起启用登录）"
+    )
+    admin_users: str = Field(
+        "", description="管理员用户名，逗号分隔（默认为 AUTH_USER）：登录后只有管理员能上传、删除、重新索引文件和下载审计日志"
+    )
+    open_uploads: bool = Field(False, description="登录后所有用户都可以上传文件（删除和重新索引仍只限管理员）")
     max_upload_mb: int = Field(20, ge=1, le=200, description="上传文件大小上限（MB）")
 
 

@@ -57,3 +57,21 @@ def _free_name(folder: Path, name: str, src: Path) -> Path:
         if not dest.exists() or filecmp.cmp(dest, src, shallow=False):
             return dest
     raise UploadRejected(f"{name}: 同名文件过多，请改名后再上传")
+
+
+def quarantine(path: Path, uploads_dir: Path, folder: Path) -> Path | None:
+    """Move an upload that failed to import out of `uploads_dir` (重新索引 reads that folder) into `folder`;
+    returns where it went, or None when `path` is not an upload."""
+    try:
+        if path.resolve().parent != uploads_dir.resolve() or not path.exists():
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / path.name
+        n = 1
+        while dest.exists():
+            n += 1
+            dest = folder / f"{path.stem}-{n}{path.suffix}"
+        shutil.move(str(path), dest)
+        return dest
+    except OSError:
+        return None

@@ -142,16 +142,77 @@ def _with_focus(text: str, focus: str | None, query: str) -> str:
     return highlight(text, query)
 
 
-DOCS_HEADERS = ["标题", "版本", "效力", "文号", "发文机关", "日期", "类型", "条款数", "doc_id"]
+DOCS_HEADERS = ["标题", "版本", "效力", "文号", "发文机关", "日期", "类型", "条款数", "来源", "提示", "doc_id"]
+DOCS_WIDTHS = ["15%", "7%", "13%", "9%", "13%", "7%", "5%", "4%", "10%", "10%", "7%"]
 
 
 def docs_rows(library: Sequence[tuple[Any, int, Any, str]]) -> list[list]:
-    """The library table: each document with its version (edition) and status line."""
+    """The library table: each document with its version (edition), status line, origin and flags."""
     return [[m.title, v.tag or m.edition or "—", line, m.doc_number or "—", m.issuer or "—", m.date or "—",
-             m.kind or "—", n, m.doc_id] for m, n, v, line in library]
+             m.kind or "—", n, origin_text(m), flag_text(m), m.doc_id] for m, n, v, line in library]
 
 
 def version_choices(library: Sequence[tuple[Any, int, Any, str]]) -> list[tuple[str, str]]:
     """(label, doc_id) per document for a status dropdown: versions of one law are told apart by their edition."""
     return [(f"{m.title}（{v.tag or m.edition}）" if (v.tag or m.edition) and len(v.versions) > 1 else m.title, m.doc_id)
             for m, n, v, line in library]
+
+
+def origin_text(m: Any) -> str:
+    """How a document arrived, by whom and when: 网页上传 · 张三 · 2026-12-02 10:31 (— for records from before)."""
+    from index.models import ORIGIN_NAMES
+
+    if not getattr(m, "origin", None):
+        return "—"
+    parts = [ORIGIN_NAMES.get(m.origin, m.origin)]
+    if m.added_by:
+        parts.append(m.added_by)
+    if m.added_at:
+        parts.append(m.added_at[:16].replace("T", " "))
+    return " · ".join(parts)
+
+
+def flag_text(m: Any) -> str:
+    flagged = tuple(getattr(m, "flagged", ()) or ())
+    if not flagged:
+        return ""
+    shown = "、".join(flagged[:3]) + ("等" if len(flagged) > 3 else "")
+    return f"⚠️ 含疑似针对问答系统的指令文本（{shown}），不用于回答"
+
+
+# ---- library messages ---------------------------------------------------------------------------------
+
+
+def _named(line: str) -> str:
+    """An ingest line "<path>: <text>" with the path cut to its file name: web users never see server paths."""
+    head, sep, rest = line.partition(": ")
+    return f"{Path(head).name}: {rest}" if sep and ("/" in head or "\\" in head) else line
+
+
+def import_message(report: Any, rejected: Sequence[str]) -> str:
+    """What became of an upload: ✅ only when something was imported; every failure on its own line."""
+    lines = [f"❌ {r}" for r in rejected]
+    if report is not None:
+        lines += [f"❌ {Path(f.path).name}: {f.error}" for f in report.failed]
+        lines += [f"⚠️ {_named(w)}" for w in report.warnings]
+        failed = len(report.failed) + len(rejected)
+        if report.documents:
+            head = f"✅ 导入 {report.documents} 个文件（{report.clauses} 条）"
+            head += f"，未变化跳过 {report.skipped_unchanged} 个" if report.skipped_unchanged else ""
+            head += f"，{failed} 个失败。" if failed else "。"
+        elif report.skipped_unchanged and not failed:
+            head = f"ℹ️ 文件未变化，已跳过 {report.skipped_unchanged} 个，没有新导入的文件。"
+        else:
+            head = f"🚫 未导入任何文件：{failed} 个失败" + (f"，{report.skipped_unchanged} 个未变化" if report.skipped_unchanged else "") + "。"
+        lines.insert(0, head)
+    elif rejected:
+        lines.insert(0, f"🚫 未导入任何文件：{len(rejected)} 个被拒绝。")
+    return "\n\n".join(lines) or "没有可导入的文件。"
+
+
+def reindex_message(report: Any, skipped: Sequence[Any]) -> str:
+    lines = [f"✅ 重新索引完成：更新 {report.documents} 个文件，未变化 {report.skipped_unchanged} 个"
+             + (f"，{len(report.failed)} 个失败" if report.failed else "") + "。"]
+    lines += [f"❌ {Path(f.path).name}: {f.error}" for f in report.failed]
+    lines += [f"⏭️ {s.name}: 上次导入失败（{s.reason}），已跳过；如需重试，请重新上传或由管理员用命令行导入" for s in skipped]
+    return "\n\n".join(lines)

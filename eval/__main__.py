@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "调试的虚构方案（tests/fixtures/drafting/）。金标准的约定见 eval/drafting/README.md。")
     d.add_argument("--store", metavar="DIR", help="索引存储目录（默认 storage/eval/drafting/，与应用的存储分开）")
     d.add_argument("--rebuild", action="store_true", help="先清空存储目录再导入")
-    d.add_argument("--only", choices=["shipped", "unseen", "unseen2"], help="只评测其中一组")
+    d.add_argument("--only", choices=["shipped", "unseen", "unseen2", "unseen3"], help="只评测其中一组")
     d.add_argument("--json", metavar="OUT", help="结果写入 JSON")
     d.add_argument("--thresholds", metavar="FILE", help="门槛 JSON（如 eval/drafting/thresholds.json）；低于门槛退出码 1")
     d.add_argument("-v", "--verbose", action="store_true", help="列出漏检和误检的行")

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from index import limits
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = limits.MAX_FILE_BYTES
 # Decoded text with more C0 control characters than this share is treated as binary.
 MAX_CONTROL_CHAR_SHARE = 0.01
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -87,9 +89,17 @@ def load_document(path: str | Path) -> LoadedText:
         text = _pdf_text(name, raw)
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check_size(name, text)
     if not text.strip():
         raise DocumentError(name, REASON_SCANNED_PDF if fmt == "pdf" else REASON_EMPTY)
     return LoadedText(name, fmt, text, encoding, hashlib.sha256(raw).hexdigest())
+
+
+def _check_size(name: str, text: str) -> None:
+    if len(text) > limits.MAX_DOCUMENT_CHARS:
+        raise DocumentError(name, limits.too_many_chars())
+    if text.count("\n") >= limits.MAX_PARAGRAPHS:
+        raise DocumentError(name, limits.too_many_paragraphs())
 
 
 def iter_document_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -155,9 +165,21 @@ def _decode_text(name: str, raw: bytes) -> tuple[str, str]:
 
 
 def _docx_text(name: str, raw: bytes) -> str:
+    import zipfile
+    from xml.parsers.expat import ExpatError
+
     import docx
     from docx.table import Table
 
+    from index.docx_scan import LimitExceeded, check_docx
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            check_docx(zf)  # streaming: limits are checked while parts inflate, before python-docx reads them
+    except LimitExceeded as e:
+        raise DocumentError(name, str(e)) from e
+    except (zipfile.BadZipFile, ExpatError, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+        raise DocumentError(name, REASON_BAD_DOCX) from e
     try:
         document = docx.Document(io.BytesIO(raw))
         lines = []
@@ -215,7 +237,9 @@ def _pdf_text(name: str, raw: bytes) -> str:
         # pypdf already tried the empty user password; owner-only-protected PDFs open fine.
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise DocumentError(name, REASON_ENCRYPTED_PDF)
-        fallback = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > limits.MAX_PAGES:
+            raise DocumentError(name, limits.too_many_pages(len(reader.pages)))
+        fallback = _bounded(name, (page.extract_text() or "" for page in reader.pages))
     except DocumentError:
         raise
     except DependencyError as e:  # AES-encrypted PDF without the optional `cryptography` package
@@ -229,6 +253,19 @@ def _pdf_text(name: str, raw: bytes) -> str:
         import pdfplumber
 
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
-            return "\n".join(page.extract_text() or "" for page in pdf.pages)
+            return "\n".join(_bounded(name, (page.extract_text() or "" for page in pdf.pages)))
+    except DocumentError:
+        raise
     except Exception:  # pdfminer fails on some files pypdf reads; its text is still better than none
         return "\n".join(fallback)
+
+
+def _bounded(name: str, pages) -> list[str]:
+    """Pages' text, stopping at the first page that takes the document past the character limit."""
+    out, total = [], 0
+    for text in pages:
+        total += len(text)
+        if total > limits.MAX_DOCUMENT_CHARS:
+            raise DocumentError(name, limits.too_many_chars())
+        out.append(text)
+    return out

@@ -128,6 +128,9 @@ def _joint_issuers(issuer: str) -> str:
     return issuer
 
 
+_MD_MARKS = re.compile(r"^[#＃]+\s*")
+
+
 def read_head(head: list[str], fallback_title: str, headings: tuple[int, ...] = ()) -> HeadInfo:
     """Metadata from the lines before the first numbered heading (`headings`: the head's `# ` lines)."""
     title_idx = find_title_line(head, headings[0] if headings else None)
@@ -143,6 +146,7 @@ def read_head(head: list[str], fallback_title: str, headings: tuple[int, ...] = 
                 notice_issuer = _joint_issuers(m.group("issuer").strip())
             break
     title = title or _FILE_DATE.sub("", fallback_title)
+    title = _MD_MARKS.sub("", title) or title  # a Markdown heading saved as .txt: # 上海市环境保护条例
 
     doc_number = None
     above, below = head[: title_idx if title_idx is not None else len(head)], head[title_idx + 1:] if title_idx is not None else []

@@ -18,6 +18,12 @@ KIND_CLOSING = "closing"  # 抄送 / 印发 / 信息公开属性 ...
 KIND_TABLE_ROW = "table_row"  # one row of an annex table
 KIND_PARAGRAPH = "paragraph"  # text with no recognisable structure
 
+# How a document arrived (DocumentMeta.origin).
+ORIGIN_CORPUS = "corpus"  # the shipped corpus (data/policies/ or ASSISTANT_CORPUS), imported on first start or 重新索引
+ORIGIN_CLI = "cli"  # `python -m assistant ingest` on the server: an administrator
+ORIGIN_UPLOAD = "upload"  # uploaded in the app
+ORIGIN_NAMES = {ORIGIN_CORPUS: "随附文件库", ORIGIN_CLI: "命令行导入", ORIGIN_UPLOAD: "网页上传"}
+
 # The fields of a clause in JSON, in this order (CLI, app, eval and outside scripts rely on them).
 CLAUSE_JSON_FIELDS = (
     "clause_id",
@@ -69,10 +75,18 @@ class DocumentMeta:
     part: str | None = None  # the part of a law a file holds (民法典 / 物权编): versions are per law and part
     effective_date: str | None = None  # the 施行 date the document states
     repeals: tuple[str, ...] = ()  # titles the document says it repeals (《A》同时废止), see index/versions.py
+    # Provenance: how the document arrived (ORIGIN_*), who added it (the login user of an upload, the system user
+    # of a CLI import) and when (ISO time). None in records written before these fields existed.
+    origin: str | None = None
+    added_by: str | None = None
+    added_at: str | None = None
+    # Labels of the clauses whose text addresses the assistant (index/trust.py): never quoted, listed in the library.
+    flagged: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["repeals"] = list(self.repeals)
+        d["flagged"] = list(self.flagged)
         return d
 
     @classmethod
@@ -80,11 +94,28 @@ class DocumentMeta:
         """Tolerant of records written by earlier versions (fields missing) and later ones (fields unknown)."""
         kw = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         kw["repeals"] = tuple(kw.get("repeals") or ())
+        kw["flagged"] = tuple(kw.get("flagged") or ())
         for k in ("doc_id", "title", "path", "content_hash", "fmt"):
             kw.setdefault(k, "")
         for k in ("doc_number", "issuer", "date", "kind"):
             kw.setdefault(k, None)
         return cls(**kw)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How the documents of one ingest arrive: stamped into each document's DocumentMeta."""
+
+    kind: str  # ORIGIN_CORPUS / ORIGIN_CLI / ORIGIN_UPLOAD
+    user: str | None = None
+    at: str | None = None  # ISO time; now when None
+
+    def stamp(self, meta: "DocumentMeta") -> "DocumentMeta":
+        from dataclasses import replace
+        from datetime import datetime
+
+        return replace(meta, origin=self.kind, added_by=self.user,
+                       added_at=self.at or datetime.now().astimezone().isoformat(timespec="seconds"))
 
 
 @dataclass(frozen=True)
@@ -106,6 +137,10 @@ class Clause:
     parent_id: str | None = None  # id of the enclosing section (not itself a clause)
     prev_id: str | None = None
     next_id: str | None = None
+    # A clause longer than index.limits.MAX_CLAUSE_CHARS is stored as parts: same label, path and citation (with
+    # 第k部分), the first part's id is the clause's, the others' ids extend it with -p2, -p3 …
+    part: int = 0  # 0-based
+    n_parts: int = 1
 
     def to_json(self) -> dict[str, Any]:
         """The public clause JSON (CLAUSE_JSON_FIELDS), lists not tuples."""
@@ -115,11 +150,13 @@ class Clause:
         return d
 
     def to_record(self) -> dict[str, Any]:
-        """Everything, for the on-disk clause store."""
+        """Everything, for the on-disk clause store (a whole clause's record has no part fields, as before)."""
         d = asdict(self)
         d["path"] = list(self.path)
         d["units"] = list(self.units)
         d["span"] = list(self.span)
+        if self.n_parts == 1:
+            del d["part"], d["n_parts"]
         return d
 
     @classmethod

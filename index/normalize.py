@@ -28,6 +28,10 @@ _MD_QUOTE = re.compile(r"^\s*>\s?")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s+(?=\S)")
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Compatibility forms of CJK characters that PDF text layers emit for ordinary ones (a font's glyph names map 一
+# to the Kangxi radical ⼀ U+2F00, 金 to ⾦, 月 to ⽉): NFKC turns them back. Only these blocks are normalised —
+# NFKC would also fold full-width punctuation (（一） → (一)), which the documents' structure depends on.
+_CJK_COMPAT = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
 # Full-width punctuation and CJK brackets.
 _FW_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
 _SPACE = r"[ \t\u00a0\u3000]+"
@@ -133,6 +137,7 @@ def _is_wrapped(widths: list[int]) -> tuple[bool, float]:
 def normalize_text(raw: str, fmt: str = "txt") -> NormalizedText:
     """Turn extracted text into paragraph lines (see module docstring)."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    raw = _CJK_COMPAT.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), raw)
     markdown = fmt == "md"
     if markdown:
         raw = _HTML_COMMENT.sub("\n", raw)

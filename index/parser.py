@@ -1,6 +1,6 @@
 """Clause parsing: normalised document → clauses with identity, path, units and citation.
 
-`parse_document` is the pure function; `ClauseNodeParser` is the llama-index
+`parse_document` is the pure function; `ClauseNodeParser` (index/node_parser.py) is the llama-index
 NodeParser over it, producing one TextNode per clause (or clause part).
 """
 from __future__ import annotations
@@ -8,13 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
-
-from llama_index.core.node_parser import NodeParser
-from llama_index.core.schema import BaseNode, MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
+from typing import Callable
 
 from index.markers import match_marker
 from index.metadata import leading_block, printed_date, read_head
+from index.limits import MAX_CLAUSE_CHARS
 from index.models import (
     KIND_ARTICLE, KIND_CLOSING, KIND_ITEM, KIND_LEAD, KIND_PARAGRAPH, KIND_PREAMBLE, KIND_TABLE_ROW,
     Chunk, Clause, DocumentMeta, make_doc_id, short_hash,
@@ -22,6 +20,7 @@ from index.models import (
 from index.normalize import Line, normalize_text
 from index.structure import Annex, Outline, Section, build_outline
 from index.versions import citation_prefix, parse_tag, repealed_titles, stated_effective_date
+from index.trust import FLAG_NOTE, flagged_labels
 from index.units import parse_units, split_units
 
 # bge models read 512 tokens; a Chinese character is about one token, and the contextual header takes some.
@@ -93,6 +92,10 @@ def parse_document(raw: str, *, fmt: str, path: str, content_hash: str) -> Parse
                         info.effective_date or stated_effective_date(provisions), repealed_titles(provisions))
     offsets = _line_offsets(lines)
     clauses = _finish(drafts, lines, offsets, meta)
+    flagged = flagged_labels(clauses)
+    if flagged:
+        meta = replace(meta, flagged=flagged)
+        warnings.append(f"{FLAG_NOTE}（{'、'.join(flagged[:5])}{'等' if len(flagged) > 5 else ''}），这些条款不会用于回答")
     return ParsedDocument(meta, tuple(clauses), norm.text, tuple(warnings))
 
 
@@ -208,22 +211,52 @@ def _finish(drafts: list[_Draft], lines: list[Line], offsets: list[tuple[int, in
     prefix = citation_prefix(meta.title, meta.doc_number, parse_tag(meta.edition))
     clauses: list[Clause] = []
     seen: dict[tuple[str, str], int] = {}
-    for order, d in enumerate(drafts):
+    for d in drafts:
         text = d.text if d.text is not None else "\n".join(lines[i].text for i in d.lines)
         dup = seen.get((d.label, text), 0)
         seen[(d.label, text)] = dup + 1
         clause_id = f"{meta.doc_id}-{short_hash(d.label, str(dup), text, n=12)}"
         units = d.units if d.units is not None else (parse_units(text) if d.kind in (KIND_ITEM, KIND_LEAD) else ())
-        clauses.append(Clause(
-            clause_id=clause_id, doc_id=meta.doc_id, doc_title=meta.title, doc_number=meta.doc_number,
-            label=d.label, path=d.path, text=text, units=units, citation=prefix + d.cite, kind=d.kind,
-            order=order, span=(offsets[d.lines[0]][0], offsets[d.lines[-1]][1]),
-            parent_id=f"{meta.doc_id}:" + short_hash(d.parent_key, n=10) if d.parent_key else meta.doc_id,
-        ))
+        start = offsets[d.lines[0]][0]
+        span = (start, offsets[d.lines[-1]][1])
+        parts = cut_parts(text, MAX_CLAUSE_CHARS)
+        for k, (a, b) in enumerate(parts):
+            whole = len(parts) == 1
+            clauses.append(Clause(
+                # The first part keeps the clause's id; the others extend it, so every part names its clause.
+                clause_id=clause_id if k == 0 else f"{clause_id}-p{k + 1}", doc_id=meta.doc_id,
+                doc_title=meta.title, doc_number=meta.doc_number, label=d.label, path=d.path, text=text[a:b],
+                units=units, citation=prefix + d.cite + ("" if whole else f"（第{k + 1}部分，共{len(parts)}部分）"),
+                kind=d.kind, order=len(clauses), span=span if whole or d.text is not None else (start + a, start + b),
+                parent_id=f"{meta.doc_id}:" + short_hash(d.parent_key, n=10) if d.parent_key else meta.doc_id,
+                part=k, n_parts=len(parts),
+            ))
     for i, c in enumerate(clauses):
         clauses[i] = replace(c, prev_id=clauses[i - 1].clause_id if i else None,
                              next_id=clauses[i + 1].clause_id if i + 1 < len(clauses) else None)
     return clauses
+
+
+_CUT_AT = ("\n", "。", "！", "？", "；", "，", "、", " ")  # preferred cut points of a long clause, best first
+
+
+def cut_parts(text: str, limit: int) -> list[tuple[int, int]]:
+    """[start, end) spans of `text` no longer than `limit`, cut after a line or sentence end in the part's second
+    half when there is one (else a comma, else anywhere). Linear in the text's length."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    spans, start = [], 0
+    while len(text) - start > limit:
+        end = start + limit
+        for mark in _CUT_AT:
+            at = text.rfind(mark, start + limit // 2, end)
+            if at != -1:
+                end = at + 1
+                break
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    return spans
 
 
 def split_clause(clause: Clause, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
@@ -248,41 +281,11 @@ def split_clause(clause: Clause, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chu
                   part=k, n_parts=n, text=p, index_text=clause.header() + "\n" + p) for k, p in enumerate(parts)]
 
 
-class ClauseNodeParser(NodeParser):
-    """llama-index NodeParser: Documents (raw text + fmt/path/content_hash metadata) → clause TextNodes."""
+def __getattr__(name: str):
+    # The llama-index NodeParser lives in index/node_parser.py: importing llama-index takes a second, and parsing
+    # (in the parse worker, index/sandbox.py) needs none of it.
+    if name in ("ClauseNodeParser", "clause_nodes"):
+        from index import node_parser
 
-    max_chars: int = DEFAULT_MAX_CHARS
-
-    def _parse_nodes(self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any) -> list[BaseNode]:
-        out: list[BaseNode] = []
-        for node in nodes:
-            md = node.metadata
-            parsed = parse_document(node.get_content(metadata_mode=MetadataMode.NONE), fmt=md.get("fmt", "txt"),
-                                    path=md.get("path", node.node_id), content_hash=md.get("content_hash", ""))
-            out.extend(clause_nodes(parsed))
-        return out
-
-
-def clause_nodes(parsed: ParsedDocument, max_chars: int = DEFAULT_MAX_CHARS) -> list[TextNode]:
-    """TextNodes for a parsed document: the clause's part text, with the contextual header embedded."""
-    nodes: list[TextNode] = []
-    for clause in parsed.clauses:
-        for chunk in split_clause(clause, max_chars):
-            md = {"header": clause.header(), **clause.to_json(), "part": chunk.part, "n_parts": chunk.n_parts}
-            md["path"] = " / ".join(clause.path)
-            md["units"] = "、".join(clause.units)
-            md["doc_number"] = clause.doc_number or ""
-            hidden = [k for k in md if k != "header"]
-            rel = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=clause.doc_id),
-                   NodeRelationship.PARENT: RelatedNodeInfo(node_id=clause.parent_id or clause.doc_id)}
-            if clause.prev_id:
-                rel[NodeRelationship.PREVIOUS] = RelatedNodeInfo(node_id=clause.prev_id)
-            if clause.next_id:
-                rel[NodeRelationship.NEXT] = RelatedNodeInfo(node_id=clause.next_id)
-            nodes.append(TextNode(
-                id_=chunk.chunk_id, text=chunk.text, metadata=md, relationships=rel,
-                excluded_embed_metadata_keys=hidden, excluded_llm_metadata_keys=hidden,
-                metadata_template="{value}", text_template="{metadata_str}\n{content}",
-                start_char_idx=clause.span[0], end_char_idx=clause.span[1],
-            ))
-    return nodes
+        return getattr(node_parser, name)
+    raise AttributeError(name)

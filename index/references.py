@@ -75,6 +75,7 @@ _EDITION_ASKED = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:(\d{1,2})\s*月\s*(\d
 _PREVIOUS = re.compile(r"(?:修订|修正|修改)前(?:的)?(?:版本|文本|版)?|旧版(?:本)?|原版(?:本)?|上一版(?:本)?|前一版(?:本)?")
 _CURRENT = re.compile(r"现行(?:有效)?(?:版本|文本|版)?|最新(?:版本|文本|版)?")
 _PAREN = re.compile(r"[（(]([^（）()]{1,40})[)）]")
+_PART = re.compile(r"[（(]第(\d+)部分，共\d+部分[)）]\s*$")  # the tail of a long clause's parts' citations
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]")
 # What may follow a 《title》 directly: its path (第十八条, 二、（一）1., 附件1, 题注), an edition asked for (2020年版,
 # 修订前, 现行), a 文号 or a bracket.
@@ -139,6 +140,7 @@ class Reference:
     path: str | None = None  # any clause path as written (二、（一）1. / 附件1 第12项 / 题注 / 第十八条)
     name: str = ""  # words naming the document (a short title, a place, 预付卡条例)
     rest: str = ""  # words that are neither
+    part: int | None = None  # （第2部分，共3部分）: the part of a clause too long to store whole (1-based)
 
     @property
     def names_document(self) -> bool:
@@ -157,6 +159,10 @@ class Reference:
 def parse(text: str) -> Reference:
     """Read a reference; never fails (an unreadable one has everything in `name`/`rest`)."""
     s = text.strip()
+    part = None
+    pm = _PART.search(s)
+    if pm:
+        part, s = int(pm.group(1)), s[:pm.start()]
     title, s = _take_title(s)
     doc_number = None
     m = _DOC_NUMBER.search(s)
@@ -192,7 +198,7 @@ def parse(text: str) -> Reference:
     if name and (title or doc_number):
         rest = name  # 《X》 with words that are no path: a search inside X, or a label printed as words
         name = ""
-    return Reference(text, title, doc_number, edition, article, path or None, name, _FILLER.sub("", rest))
+    return Reference(text, title, doc_number, edition, article, path or None, name, _FILLER.sub("", rest), part)
 
 
 def _take_title(s: str) -> tuple[str | None, str]:

@@ -58,7 +58,7 @@ from typing import Any, Callable
 class LLMBehaviour:
     """One scripted response of the fake LLM server."""
 
-    kind: str  # reply | status | hang | malformed
+    kind: str  # reply | slow | status | hang | malformed
     text: str | Callable[[str], str] = ""  # reply text, or a function of the request's prompt
     status: int = 200
     seconds: float = 0.0
@@ -117,6 +117,11 @@ class FakeLLM:
     @staticmethod
     def hang(seconds: float) -> LLMBehaviour:
         return LLMBehaviour("hang", seconds=seconds)
+
+    @staticmethod
+    def slow(text: str | Callable[[str], str], seconds_per_delta: float) -> LLMBehaviour:
+        """A streamed reply whose deltas arrive `seconds_per_delta` apart (a slow model: each read is quick)."""
+        return LLMBehaviour("slow", text, seconds=seconds_per_delta)
 
     @staticmethod
     def malformed() -> LLMBehaviour:
@@ -195,7 +200,8 @@ class FakeLLM:
         events = [self._chunk(model, {"role": "assistant", "content": ""}, None)]
         events += [self._chunk(model, {"content": p}, None) for p in pieces]
         events.append(self._chunk(model, {}, "stop"))
-        return self._send_sse(h, [json.dumps(e, ensure_ascii=False) for e in events])
+        delay = b.seconds if b.kind == "slow" else 0.0
+        return self._send_sse(h, [json.dumps(e, ensure_ascii=False) for e in events], delay)
 
     @staticmethod
     def _chunk(model: str, delta: dict, finish: str | None) -> dict:
@@ -215,7 +221,7 @@ class FakeLLM:
         self._send_raw(h, status, "application/json", json.dumps(payload, ensure_ascii=False))
 
     @staticmethod
-    def _send_sse(h: BaseHTTPRequestHandler, events: list[str]) -> None:
+    def _send_sse(h: BaseHTTPRequestHandler, events: list[str], delay: float = 0.0) -> None:
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
         h.send_header("Cache-Control", "no-cache")
@@ -223,6 +229,7 @@ class FakeLLM:
         for e in events:
             h.wfile.write(f"data: {e}\n\n".encode("utf-8"))
             h.wfile.flush()
+            time.sleep(delay)
         h.wfile.write(b"data: [DONE]\n\n")
         h.wfile.flush()
 

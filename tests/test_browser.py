@@ -472,7 +472,8 @@ def test_library_upload_then_ask_and_bad_files(page, tmp_path):
     for name in bad:
         (line,) = [f for f in failed if f.startswith(f"❌ {name}: ")]
         assert len(line) > len(f"❌ {name}: ") + 4, line  # a reason follows the name
-    assert "✅ 导入 0 个文件" in message.inner_text()
+    text = message.inner_text()
+    assert "🚫 未导入任何文件：4 个失败" in text and "✅" not in text, text  # never a green tick for nothing
     expect(cells).to_have_count(len(before) + 1)
     assert f"文件：{len(before) + 1} 个" in status_text(page)
 

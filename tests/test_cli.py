@@ -286,3 +286,61 @@ def test_ask_is_audited_and_audit_reads_it_back(cli_store, hf_home, tmp_path):
     assert future.returncode == 0 and "没有该时间之后的回答" in future.stdout
     bad = run_cli("audit", "--store", store, "--since", "上周", hf_home=hf_home)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "2026-12-01" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["search", "ask"])
+@pytest.mark.parametrize("k", ["0", "-5", "51"])
+def test_k_outside_its_range_is_one_line(cli_store, hf_home, command, k):
+    store, _ = cli_store
+    r = run_cli(command, "光伏", f"-k{k}" if k.startswith("-") else "-k", *([] if k.startswith("-") else [k]),
+                "--store", store, "--lexical", hf_home=hf_home)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == f"错误：-k 须为 1 到 50 之间的整数（收到 {int(k)}）" and not r.stdout
+
+
+def test_an_unwritable_store_is_one_line_not_a_traceback(hf_home, tmp_path):
+    store = tmp_path / "store"
+    store.write_text("a file where the store folder should be", encoding="utf-8")
+    r = run_cli("ingest", CORPUS / "普陀区碳达峰实施方案.txt", "--store", store, "--lexical", hf_home=hf_home)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("错误：无法读写") and "--store" in line
+
+
+def test_a_second_writer_says_it_is_waiting(cli_store, hf_home, tmp_path):
+    """While another process holds the store's write lock, an ingest says it waits (and then carries on)."""
+    import time
+
+    from filelock import FileLock
+
+    store = tmp_path / "store"
+    shutil.copytree(cli_store[0], store)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_"))}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HOME=str(hf_home), PYTHONIOENCODING="utf-8")
+    new = tmp_path / "新方案.txt"
+    new.write_text("试点区节水行动方案\n一、主要目标\n（一）总体目标\n1.到2026年建成节水型社区30个。\n", encoding="utf-8")
+    with FileLock(str(store / ".lock")):
+        proc = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(new), "--store", str(store), "--lexical"],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                encoding="utf-8")
+        line, deadline = "", time.monotonic() + 60
+        while "等待" not in line and time.monotonic() < deadline and proc.poll() is None:
+            line = proc.stderr.readline()
+        assert "另一个进程正在写入索引目录" in line and str(store) in line, line
+        assert proc.poll() is None  # still waiting for us
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "导入 1 个文件" in out and "Traceback" not in err
+
+
+def test_a_damaged_store_is_one_line_that_keeps_the_uploads(cli_store, hf_home, tmp_path):
+    """The fix never advises deleting the only copy of the uploaded files."""
+    from index.store.db import DB_FILE
+
+    store = tmp_path / "store"
+    shutil.copytree(cli_store[0], store)
+    (store / DB_FILE).write_bytes(b"not a database" * 100)
+    r = run_cli("docs", "--store", store, "--lexical", hf_home=hf_home)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert "uploads（已上传文件的唯一副本）" in line and "复制到别处" in line and "ingest" in line

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.drafting.types import LEAD, NOT_FOUND, SUPPORT
-from eval.drafting.checker import SHIPPED, UNSEEN, UNSEEN2, UNSEEN_DIR, evaluate, read_csv
+from eval.drafting.checker import SHIPPED, UNSEEN, UNSEEN2, UNSEEN3, UNSEEN_DIR, evaluate, read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "policies"
@@ -18,6 +18,7 @@ SHIPPED_PLANS = ("上海市减污降碳协同增效实施方案", "嘉定区减�
                  "普陀区碳达峰实施方案", "松江区碳达峰实施方案")
 UNSEEN_TITLE = "云溪区能源绿色低碳转型三年行动实施方案（2024—2026年）"
 UNSEEN2_TITLE = "芦湾区新能源汽车和充电设施发展工作方案（2025—2027年）"
+UNSEEN3_TITLE = "澄川区减污降碳协同推进实施方案（2026—2030年）"  # written blind: the tools never tuned on it
 
 
 @pytest.fixture(scope="module")
@@ -52,17 +53,18 @@ def test_gold_tables_of_the_shipped_plans(shipped) -> None:
     assert scores["targets"].gold == 223 and scores["tasks"].gold == 213 and scores["side_by_side"].gold == 25
 
 
-@pytest.mark.parametrize("name, gold, title", [("unseen", UNSEEN, UNSEEN_TITLE), ("unseen2", UNSEEN2, UNSEEN2_TITLE)])
+@pytest.mark.parametrize("name, gold, title", [("unseen", UNSEEN, UNSEEN_TITLE), ("unseen2", UNSEEN2, UNSEEN2_TITLE),
+                                               ("unseen3", UNSEEN3, UNSEEN3_TITLE)])
 def test_gold_tables_of_the_unseen_plans(library, name, gold, title) -> None:
     scores = evaluate(library, gold, only_docs=[title])
     _check(scores, THRESHOLDS[name])
 
 
 def test_gold_files_are_well_formed() -> None:
-    for path in (*SHIPPED, *UNSEEN, *UNSEEN2):
+    for path in (*SHIPPED, *UNSEEN, *UNSEEN2, *UNSEEN3):
         rows = read_csv(path)
         assert rows and all(all(v is not None for v in r.values()) for r in rows), path
-    for path in (SHIPPED[0], UNSEEN[0], UNSEEN2[0]):
+    for path in (SHIPPED[0], UNSEEN[0], UNSEEN2[0], UNSEEN3[0]):
         assert {r["status"] for r in read_csv(path)} <= {"required", "optional"}
 
 

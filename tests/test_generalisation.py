@@ -149,3 +149,19 @@ def test_answer_names_the_statute_it_quotes(store: Path) -> None:
     ans = assistant(store).ask(q)
     assert said(ans).startswith("《上海市供用电条例》第"), ans.answer
     assert not said(assistant(store, "name_source").ask(q)).startswith("《")
+
+
+def test_follow_up_penalty_of_the_provision_just_discussed(store: Path) -> None:
+    """违反了怎么办 after an answer (here a person's words, without [n] markers) about a duty: the article that
+    sanctions that duty answers, although the question's own words are few and everyday ones."""
+    history = [{"role": "user", "content": "工厂的治污设施想暂时停用，需要怎么办？"},
+               {"role": "assistant", "content": "依据第四十二条，拆除或者闲置环境保护设施，应当在三十日前报市或者区环保部门同意。"}]
+    ans = assistant(store).ask("没报批就停用了，会被怎么处理？", history)
+    text = said(ans)
+    assert not ans.refused and "第七十二条" in text and "二万元以上二十万元以下" in text, ans.answer
+
+
+def test_effective_date_question_finds_the_article_saying_when(store: Path) -> None:
+    """何时实行/生效 (a class): the article 本条例自…起施行 answers, whatever word the question uses for 施行."""
+    ans = assistant(store).ask("风景名胜区条例哪一天开始实行？")
+    assert not ans.refused and "2006年12月1日" in said(ans), ans.answer

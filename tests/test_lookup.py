@@ -168,3 +168,16 @@ def test_a_full_clause_cache_never_drops_a_result(a, monkeypatch):
     hits = a.search(f"{WATER}第十八条 调水工程", k=8)
     assert len(hits) == 8 and hits[0].clause.label == "第十八条"
     assert len(a.clauses(WATER)) == 59
+
+
+def test_the_parts_of_a_clause_too_long_to_store_whole_round_trip(tmp_path):
+    """A clause past index.limits.MAX_CLAUSE_CHARS is stored as parts whose citations say which (第2部分，共3部分)."""
+    long = "。".join(f"管理措施{n}应当依照本条例执行" for n in range(1, 1800)) + "。"
+    (tmp_path / "long.md").write_text(f"# 丙市长条款条例\n\n第一条 为了测试，制定本条例。\n\n第二条 {long}\n\n第三条 本条例自公布之日起施行。\n",
+                                      encoding="utf-8")
+    assistant = Assistant(store=str(tmp_path / "store"), retrieval="lexical")
+    assistant.ingest([tmp_path / "long.md"])
+    parts = [c for c in assistant.clauses("丙市长条款条例") if c.label == "第二条"]
+    assert len(parts) >= 2 and parts[1].citation.endswith(f"（第2部分，共{len(parts)}部分）")
+    for c in parts:
+        assert [r.clause.clause_id for r in assistant.lookup(c.citation).rows] == [c.clause_id], c.citation

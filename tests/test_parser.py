@@ -237,3 +237,27 @@ def test_numerals():
     assert [int_to_cn(n) for n in (18, 91, 105, 110)] == ["十八", "九十一", "一百零五", "一百一十"]
     assert match_marker("第二十八条第三款规定的") is None
     assert match_marker("29.4 万千瓦") is None and match_marker("1.大力发展").number == 1
+
+
+def test_kangxi_radicals_from_a_pdf_text_layer_keep_the_structure():
+    """Some PDFs' text layers hold Kangxi radicals (⼀ U+2F00, ⾦, ⽉) for ordinary characters: without NFKC on
+    those blocks no 第⼀条 or ⼀、 is a marker and the whole plan reads as unnumbered paragraphs."""
+    lt = load_document(CORPUS / "普陀区碳达峰实施方案.txt")
+    radical = {"一": "⼀", "二": "⼆", "金": "⾦", "月": "⽉", "十": "⼗", "人": "⼈"}
+    shifted = "".join(radical.get(ch, ch) for ch in lt.text)
+    assert "⼀、" in shifted and "⼀、" not in lt.text
+    plain = parse_document(lt.text, fmt="pdf", path="p.pdf", content_hash="x")
+    odd = parse_document(shifted, fmt="pdf", path="p.pdf", content_hash="x")
+    assert [c.label for c in odd.clauses] == [c.label for c in plain.clauses]
+    assert [c.text for c in odd.clauses] == [c.text for c in plain.clauses]
+    assert not any(c.label.startswith("第") and c.label.endswith("段") for c in odd.clauses)
+
+
+def test_full_width_punctuation_is_not_folded():
+    assert normalize_text("（一）１．目标：１０％").text == "（一）１．目标：１０％"
+
+
+def test_a_markdown_heading_saved_as_txt_is_no_part_of_the_title():
+    text = (CORPUS / "上海市环境保护条例.md").read_text(encoding="utf-8")
+    doc = parse_document(text, fmt="txt", path="条例.txt", content_hash="x")
+    assert doc.meta.title == "上海市环境保护条例"

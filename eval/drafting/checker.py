@@ -17,6 +17,7 @@ SHIPPED = (HERE / "targets.csv", HERE / "tasks.csv", HERE / "compare.csv")
 UNSEEN_DIR = PROJECT_ROOT / "tests" / "fixtures" / "drafting"
 UNSEEN = (UNSEEN_DIR / "gold_targets.csv", UNSEEN_DIR / "gold_tasks.csv", UNSEEN_DIR / "gold_compare.csv")
 UNSEEN2 = (UNSEEN_DIR / "gold2_targets.csv", UNSEEN_DIR / "gold2_tasks.csv", UNSEEN_DIR / "gold2_compare.csv")
+UNSEEN3 = (UNSEEN_DIR / "gold3_targets.csv", UNSEEN_DIR / "gold3_tasks.csv", UNSEEN_DIR / "gold3_compare.csv")
 NOT_FOUND = "未找到"
 LISTED = 12  # misses and false hits listed per tool
 

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from eval.drafting.checker import PROJECT_ROOT, SHIPPED, UNSEEN, UNSEEN2, UNSEEN_DIR, Score, evaluate, read_csv
+from eval.drafting.checker import PROJECT_ROOT, SHIPPED, UNSEEN, UNSEEN2, UNSEEN3, UNSEEN_DIR, Score, evaluate, read_csv
 
 DEFAULT_STORE = PROJECT_ROOT / "storage" / "eval" / "drafting"
 CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -16,6 +16,7 @@ SETS = {  # name → (store, documents ingested, gold files)
     # the unseen plans beside the shipped ones, as a user's library would hold them
     "unseen": ("library", (CORPUS, UNSEEN_DIR), UNSEEN),  # 云溪区: used once, then prompted a fix (see its README)
     "unseen2": ("library", (CORPUS, UNSEEN_DIR), UNSEEN2),  # 芦湾区: written after that fix
+    "unseen3": ("library", (CORPUS, UNSEEN_DIR), UNSEEN3),  # 澄川区: written blind by someone who never saw the tools
 }
 LABELS = {"targets": "指标 targets", "tasks": "按单位 tasks", "side_by_side": "对照 side by side"}
 

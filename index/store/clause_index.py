@@ -25,7 +25,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from index.models import Clause, DocumentMeta, Hit, IngestReport
+from index.aliases import label_key
+from index.models import Clause, DocumentMeta, Hit, IngestReport, Origin
 from index.store import marks as marks_table
 from index.store.db import DB_FILE, NAMES, TOKENIZER, Database, StoreCorrupt, generation, get_meta
 from index.store.fusion import rrf
@@ -44,6 +45,7 @@ __all__ = ["ClauseIndex", "RetrievalMode", "StoreCorrupt", "UnknownDocument", "P
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 DEFAULT_MAX_CHARS = 420  # index.parser.DEFAULT_MAX_CHARS, without importing the parser on the read path
 CLAUSE_CACHE = 20000  # parsed Clause objects kept per process (rows never change, so no invalidation)
+WAITING_FOR_WRITER = "另一个进程正在写入索引目录 {store}，等待它完成后继续…（按 Ctrl+C 取消）"
 VIEW_RECHECK_S = 0.05  # how stale a cached generation may be for per-document questions (see _current)
 
 
@@ -118,12 +120,18 @@ class ClauseIndex:
     def _writing(self):
         from contextlib import ExitStack
 
-        from filelock import FileLock
+        from filelock import FileLock, Timeout
 
         stack = ExitStack()
         self.store.mkdir(parents=True, exist_ok=True)
         stack.enter_context(self._write_lock)
-        stack.enter_context(FileLock(str(self.store / ".lock")))
+        lock = FileLock(str(self.store / ".lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:  # another process is writing: say so rather than hang silently
+            logger.warning(WAITING_FOR_WRITER.format(store=self.store))
+            lock.acquire()
+        stack.callback(lock.release)
         return stack
 
     # ---- models -------------------------------------------------------------------------
@@ -474,7 +482,9 @@ class ClauseIndex:
         return [(c, s) for c, s in ranked if c in live]
 
     # ---- writing ------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None,
+               origin: Origin | None = None) -> IngestReport:
+        """Import files and folders; new documents get `origin` (how and when they arrived) in their meta."""
         from index.store import ingest as writer
         from index.store import lexical, substrings
 
@@ -483,7 +493,7 @@ class ClauseIndex:
                 self.db.create(lexical.SEGMENTS.schema() + substrings.SEGMENTS.schema())
             report = writer.ingest(self.db, list(paths), max_chunk_chars=self.max_chunk_chars, progress=progress,
                                    commit_clauses=self.commit_clauses or writer.COMMIT_CLAUSES,
-                                   workers=self.ingest_workers)
+                                   workers=self.ingest_workers, origin=origin)
         self._checked = float("-inf")  # our own commit: the next question sees it
         self.vectors.sync(self.db, progress)
         return report

@@ -52,6 +52,13 @@ class StoreCorrupt(RuntimeError):
     """A store problem a user can fix; str(e) is one Chinese line with the fix."""
 
 
+def rebuild_advice(store: Path) -> str:
+    """How to rebuild a damaged store without losing what only it holds: the uploaded files (uploads/ is their
+    only copy), the audit log and the users' conversations."""
+    return (f"请先把 {store} 中的 uploads（已上传文件的唯一副本）、audit 和 history 复制到别处，再删除该目录并运行 "
+            f"`python -m assistant ingest`，然后用 `python -m assistant ingest <复制出的 uploads 文件夹>` 重新导入上传的文件")
+
+
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -77,7 +84,7 @@ class Database:
             try:
                 c = connect(self.path)
             except sqlite3.DatabaseError as e:
-                raise StoreCorrupt(f"索引文件 {self.path} 无法打开（{e}）；请删除该目录后重新运行 `python -m assistant ingest`") from e
+                raise StoreCorrupt(f"索引文件 {self.path} 无法打开（{e}）；{rebuild_advice(self.path.parent)}") from e
             self._local.conn = c
         return c
 
@@ -125,8 +132,7 @@ class Database:
         except sqlite3.DatabaseError as e:
             broken = type(e) is sqlite3.DatabaseError or any(w in str(e) for w in ("malformed", "not a database"))
             if broken:
-                raise StoreCorrupt(f"索引文件 {self.path} 已损坏（{e}）；请删除目录 {self.path.parent} 后重新运行 "
-                                   "`python -m assistant ingest`") from e
+                raise StoreCorrupt(f"索引文件 {self.path} 已损坏（{e}）；{rebuild_advice(self.path.parent)}") from e
             raise
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from index.models import Clause, DocumentMeta, IngestFailure, IngestReport
+from index.models import Clause, DocumentMeta, IngestFailure, IngestReport, Origin
 from index.store import lexical, substrings
 from index.store.db import GENERATION, NAMES, TOKENIZER, Database, get_meta, set_meta
 from index.store.names import aliases_of, names_version
@@ -47,7 +47,7 @@ def crash_point(name: str) -> None:
 
 
 def ingest(db: Database, paths: Sequence[str | Path], *, max_chunk_chars: int, commit_clauses: int = COMMIT_CLAUSES,
-           workers: int | None = None, progress: Progress | None = None) -> IngestReport:
+           workers: int | None = None, progress: Progress | None = None, origin: Origin | None = None) -> IngestReport:
     from index.loaders import iter_document_paths
 
     with db.read() as conn:
@@ -63,7 +63,7 @@ def ingest(db: Database, paths: Sequence[str | Path], *, max_chunk_chars: int, c
     dropped: set[str] = set()
     pending = 0  # clauses in the batch
     known = frozenset(m.content_hash for m in metas.values())
-    for n, (f, result) in enumerate(prepare_many(files, known, max_chunk_chars, workers or default_workers())):
+    for n, (f, result) in enumerate(prepare_many(files, known, max_chunk_chars, workers or default_workers(), origin)):
         if progress:
             progress(STAGE_PARSE, n, len(files))
         if result[0] == "failed":

@@ -280,6 +280,8 @@ def _by_path(idx: "ClauseIndex", v: "_View", docs: Sequence[DocumentMeta], ref: 
         clauses = [c for c in _select_label(idx, seqs, "") if c.label == ref.path]
     else:
         clauses = _select_label(idx, seqs, key)
+    if ref.part is not None:  # a long clause stored as parts: the part the citation names
+        clauses = [c for c in clauses if getattr(c, "part", 0) == ref.part - 1] or clauses
     if not clauses:
         return [], _missing(idx, v, docs, ref)
     art = ref.article

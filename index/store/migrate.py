@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from index.models import Clause, DocumentMeta
-from index.store.db import Database, StoreCorrupt
+from index.store.db import Database, StoreCorrupt, rebuild_advice
 from index.store.ingest import COMMIT_CLAUSES, commit
 from index.store.prepare import Prepared, prepare_clauses
 
@@ -32,7 +32,7 @@ def migrate(db: Database, store: Path, max_chunk_chars: int) -> tuple[int, int]:
         manifest = json.loads((store / LEGACY_MANIFEST).read_text(encoding="utf-8"))
         entries = [(DocumentMeta.from_json(e["meta"]), store / LEGACY_CLAUSES / e["file"]) for e in manifest["documents"]]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise StoreCorrupt(f"索引目录 {store} 已损坏（{e}）；请删除该目录后重新运行 `python -m assistant ingest`") from e
+        raise StoreCorrupt(f"索引目录 {store} 已损坏（{e}）；{rebuild_advice(store)}") from e
     with db.read() as conn:
         have = {d: json.loads(m)["content_hash"] for d, m in conn.execute("SELECT doc_id, meta FROM documents")}
     batch: dict[str, Prepared] = {}
@@ -42,8 +42,7 @@ def migrate(db: Database, store: Path, max_chunk_chars: int) -> tuple[int, int]:
             rows = path.read_text(encoding="utf-8").splitlines()
             clauses = tuple(Clause.from_record(json.loads(r)) for r in rows if r.strip())
         except (OSError, ValueError, TypeError) as e:
-            raise StoreCorrupt(f"索引目录 {store} 已损坏（{path.name}: {e}）；请删除该目录后重新运行 "
-                               "`python -m assistant ingest`") from e
+            raise StoreCorrupt(f"索引目录 {store} 已损坏（{path.name}: {e}）；{rebuild_advice(store)}") from e
         n_docs, n_clauses = n_docs + 1, n_clauses + len(clauses)
         if have.get(meta.doc_id) == meta.content_hash:
             continue  # copied before an interruption

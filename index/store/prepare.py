@@ -11,15 +11,18 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
 from index.aliases import label_key
-from index.models import Clause, DocumentMeta
+from index.models import Clause, DocumentMeta, Origin
 from index.store.names import aliases_of
 from index.store.substrings import grams
 from index.store.tokens import tokenize
+
+if TYPE_CHECKING:
+    from index.sandbox import ParseOutcome
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this much input, worker start-up (~1-2 s each) costs more than it saves
 FILES_PER_TASK = 16
@@ -83,36 +86,38 @@ def prepare_clauses(meta: DocumentMeta, clauses: Sequence[Clause], max_chunk_cha
 
 # ---- files → prepared documents -----------------------------------------------------------------
 
-def prepare_file(path: str, known_hashes: frozenset[str], max_chunk_chars: int) -> tuple:
-    """('failed', reason) | ('skipped',) | ('empty',) | ('doc', Prepared, warnings) for one file."""
-    from index.loaders import DocumentError, load_document
-    from index.parser import parse_document
+def prepare_parsed(outcome: "ParseOutcome", max_chunk_chars: int, origin: Origin | None = None) -> tuple:
+    """('failed', reason) | ('skipped',) | ('doc', Prepared, warnings) for one file's parse outcome; the document's
+    meta gets `origin` (how and when it arrived)."""
     from index.store.ingest import crash_point
 
-    try:
-        lt = load_document(path)
-    except DocumentError as e:
-        return ("failed", e.reason)
+    if outcome.failure:
+        return ("failed", outcome.failure)
     crash_point("early")
-    if lt.content_hash in known_hashes:  # byte-identical to an indexed file: nothing to do
+    if outcome.skipped:  # byte-identical to an indexed file: nothing to do
         return ("skipped",)
-    doc = parse_document(lt.text, fmt=lt.fmt, path=str(path), content_hash=lt.content_hash)
-    if not doc.clauses:
-        return ("empty",)
-    return ("doc", prepare_clauses(doc.meta, doc.clauses, max_chunk_chars), tuple(doc.warnings))
+    doc = outcome.doc
+    meta = origin.stamp(doc.meta) if origin is not None else doc.meta
+    return ("doc", prepare_clauses(meta, doc.clauses, max_chunk_chars), tuple(doc.warnings))
 
 
-def _prepare_files(paths: list[str], known_hashes: frozenset[str], max_chunk_chars: int) -> list[tuple]:
-    return [prepare_file(p, known_hashes, max_chunk_chars) for p in paths]
+def _prepare_files(paths: list[str], known_hashes: frozenset[str], max_chunk_chars: int,
+                   origin: Origin | None = None) -> list[tuple]:
+    """Files are read and parsed in a parse worker with memory and time limits (index/sandbox.py), one per batch."""
+    from index.sandbox import parse_files
+
+    return [prepare_parsed(o, max_chunk_chars, origin) for o in parse_files(paths, known_hashes)]
 
 
 def prepare_many(files: Sequence[Path], known_hashes: frozenset[str], max_chunk_chars: int,
-                 workers: int) -> Iterator[tuple[Path, tuple]]:
+                 workers: int, origin: Origin | None = None) -> Iterator[tuple[Path, tuple]]:
     """(file, result of prepare_file) in file order; in `workers` processes when the input is large."""
     big = sum(_size(f) for f in files) >= PARALLEL_MIN_BYTES
     if workers <= 1 or not big or not _fork_is_safe():
-        for f in files:
-            yield f, prepare_file(str(f), known_hashes, max_chunk_chars)
+        from index.sandbox import parse_files
+
+        for f, outcome in zip(files, parse_files([str(f) for f in files], known_hashes)):
+            yield f, prepare_parsed(outcome, max_chunk_chars, origin)
         return
     import multiprocessing
 
@@ -122,14 +127,14 @@ def prepare_many(files: Sequence[Path], known_hashes: frozenset[str], max_chunk_
         pending: deque = deque()
         it = iter(tasks)
         for task in it:
-            pending.append((task, pool.submit(_prepare_files, [str(f) for f in task], known_hashes, max_chunk_chars)))
+            pending.append((task, pool.submit(_prepare_files, [str(f) for f in task], known_hashes, max_chunk_chars, origin)))
             if len(pending) >= workers * TASKS_AHEAD:
                 break
         while pending:
             task, fut = pending.popleft()
             nxt = next(it, None)
             if nxt is not None:
-                pending.append((nxt, pool.submit(_prepare_files, [str(f) for f in nxt], known_hashes, max_chunk_chars)))
+                pending.append((nxt, pool.submit(_prepare_files, [str(f) for f in nxt], known_hashes, max_chunk_chars, origin)))
             yield from zip(task, fut.result())
 
 

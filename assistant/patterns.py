@@ -1,0 +1,18 @@
+"""Patterns the answer stages share: what a stated quantity, amount, penalty, date or unit looks like in a clause,
+and which clause states when a document takes effect."""
+from __future__ import annotations
+
+import re
+
+QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
+MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
+PENALTY = re.compile(r"罚款|罚金|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|"
+                     r"停业整顿|责令关闭|处分|给予警告|予以警告|处以警告|追究[^，。；]{0,6}责任|处罚|拘留|扣留车辆|责令(?:改正|限期改正)")
+UNIT_WORDS = re.compile(r"部门|单位|委|局|办|政府|街镇|负责|牵头|机构|机关|委员会")
+DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[零一二三四五六七八九十百\d]+(?:个工作日|日|天|小时|分钟|个月|年)(?:内|以内|前)?")
+# Effective-date questions (a class: 何时施行/生效/实行/实施) and the clause that answers them.
+ASKS_IN_FORCE = re.compile(r"施行|生效|实行|实施|开始执行|起执行")
+IN_FORCE = re.compile(r"自[^。；]{2,24}起(?:施行|实施|生效|执行)")
+FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
+# 目标 / 指标 questions: plans state targets as figures.
+ASKS_TARGET = re.compile(r"目标|指标")
