@@ -129,5 +129,5 @@ def test_a_document_removed_through_the_cli_is_no_longer_listed_or_cited(own_app
     after = client.predict(PUTUO_Q, [], api_name="/ask")
     assert not any(c["doc_title"] == PUTUO for c in after["citations"] + after["related"]), after
     assert PUTUO not in after["answer"]
-    hits = client.predict("普陀区 光伏", None, api_name="/lookup")
-    assert not any(h["doc_title"] == PUTUO for h in hits)
+    hits = client.predict("普陀区 光伏", None, api_name="/lookup")["results"]
+    assert hits and not any(h["doc_title"] == PUTUO for h in hits)
