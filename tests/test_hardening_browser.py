@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from assistant.views import DOCS_HEADERS
 from hostile import PeakRSS, docx_bomb
 from test_browser import (FIRST_COLUMN, LIBRARY_MESSAGE, TURNS, VIEWPORT, WAIT_MS, browser, expect, open_app,  # noqa: F401
                           shoot, tab, upload)
@@ -173,8 +174,9 @@ def test_a_poisoned_upload_is_flagged_and_never_speaks_for_the_app(library_page,
     expect(pg.locator(LIBRARY_MESSAGE)).to_contain_text("疑似针对问答系统的指令文本")
     titles = [t.strip() for t in pg.locator(FIRST_COLUMN).all_inner_texts()]
     i = titles.index("嘉定区光伏装机目标说明")
-    expect(pg.locator(f'#docs-table [data-testid="cell-{i}-6"]')).to_contain_text("网页上传")  # 来源
-    expect(pg.locator(f'#docs-table [data-testid="cell-{i}-7"]')).to_contain_text("⚠️ 含疑似针对问答系统的指令文本")  # 提示
+    origin, flags = DOCS_HEADERS.index("来源"), DOCS_HEADERS.index("提示")
+    expect(pg.locator(f'#docs-table [data-testid="cell-{i}-{origin}"]')).to_contain_text("网页上传")
+    expect(pg.locator(f'#docs-table [data-testid="cell-{i}-{flags}"]')).to_contain_text("⚠️ 含疑似针对问答系统的指令文本")
 
     tab(pg, "智能问答")
     before = send(pg, JIADING_Q)

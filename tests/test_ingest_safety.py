@@ -135,8 +135,9 @@ def test_every_document_records_how_it_arrived_and_when(tmp_path):
     by_cli = next(m for t, m in metas.items() if t.startswith("宝山区养老服务"))
     assert by_cli.origin == "cli" and by_cli.added_at
 
-    from assistant.views import docs_rows, origin_text
+    from assistant.views import DOCS_HEADERS, docs_rows, origin_text
 
     assert origin_text(upload).startswith("网页上传 · 李四 · ")
-    row = next(r for r in docs_rows([(upload, 1)]))
-    assert "网页上传" in row[6]
+    library = Assistant(store=tmp_path / "store", retrieval="lexical").library()
+    row = next(r for r in docs_rows(library) if r[0] == "试点区节水行动方案")
+    assert row[DOCS_HEADERS.index("来源")].startswith("网页上传 · 李四 · ")
