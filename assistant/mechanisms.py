@@ -7,6 +7,7 @@ from typing import Iterable
 
 # name → the class of questions it serves (shown by `python -m eval mechanisms`)
 MECHANISMS: dict[str, str] = {
+    "characters": "日常用语与文件用语只共用单字（港区/港口、宠物诊所/动物诊疗、养鱼/养殖）：关键词检索也按单字计分（罕用字权重高，常用字近于零）",
     "expansion": "日常用语与文件用语不同（饭店/餐饮服务提供者、砍树/砍伐林木）：同义词词林、复合词逐字匹配、检索扩展",
     "evidence_refusal": "拒答依据证据：最佳条款对问题内容的覆盖度低于阈值（在 blind dev 上校准）才拒答，而非某个词不见于文件",
     "structure": "按结构取答案单元：条文的款与项、列表的引语与各项、罚则条文（违反本条例第X条）、问题点名的条文",
@@ -24,7 +25,7 @@ def unknown_mechanisms(names: Iterable[str]) -> list[str]:
 
 
 # A part is answered when its best clause supports it at least this much (share of the question's content the
-# clause covers). Calibrated on the blind dev split: `python -m eval refusal-curve --suite blind_dev`.
+# clause covers). Calibrated on the two blind dev splits: `python -m eval refusal-curve --suite blind_dev` (and blind2_dev).
 REFUSE_BELOW = 0.45
 
 

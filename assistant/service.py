@@ -55,6 +55,7 @@ class Assistant:
             s.store, embed_model=s.embed_model, rerank_model=s.rerank_model, lexical_only=s.retrieval == "lexical",
             max_chunk_chars=s.max_chunk_chars, rrf_k=s.rrf_k, candidates=s.candidates, rerank_top_n=s.rerank_top_n,
             chroma_url=s.chroma_url, embed_device=s.embed_device, embed_batch_size=s.embed_batch_size,
+            characters="characters" not in (s.disabled or ()),
         )
 
     # ---- documents ----------------------------------------------------------------------

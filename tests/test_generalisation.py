@@ -61,6 +61,16 @@ def test_a_compound_spelled_out_in_the_documents_is_matched(store: Path) -> None
     assert assistant(store, "expansion").ask(q).support < ans.support
 
 
+def test_a_word_sharing_only_a_rare_character_with_the_documents_word_finds_its_article(store: Path) -> None:
+    """乱刻乱画 / 刻划、涂污: the only link is the character 刻 (the `characters` mechanism: single characters in the
+    lexical index and, for a term found no other way, in support); without it another penalty article is cited."""
+    q = "在景区里面乱刻乱画怎么罚？"
+    ans = assistant(store).ask(q)
+    assert not ans.refused and ans.citations[0].clause.label == "第四十四条" and "刻划" in said(ans), ans.answer
+    off = assistant(store, "characters").ask(q)
+    assert off.refused or off.citations[0].clause.label != "第四十四条", off.answer
+
+
 def test_refusal_is_decided_on_the_evidence_not_on_one_unknown_word(store: Path) -> None:
     """楼顶 and 整片 occur in no document; the clause with the pilot towns still answers (an everyday-words question
     a rule refusing on one unknown word would refuse)."""

@@ -356,7 +356,7 @@ def test_bm25_save_load_round_trip(tmp_path: Path, bm25: BM25Store):
     # Saving again replaces the index in place and leaves no temp dirs behind.
     BM25Store.build([c for c in make_chunks(make_clauses()) if c.clause_id.startswith("law")]).save(d)
     again = BM25Store.load(d)
-    assert len(again) == 3 and again.search("新能源公交车", 5) == []
+    assert len(again) == 3 and all(cid.startswith("law") for cid, _ in again.search("新能源公交车", 5))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25"]
 
 
@@ -382,7 +382,7 @@ def test_bm25_scores_positive_best_first_and_bounded(bm25: BM25Store):
 def test_bm25_empty_query_unknown_words_and_empty_corpus(bm25: BM25Store, tmp_path: Path):
     assert bm25.search("", 5) == []
     assert bm25.search("？！", 5) == []
-    assert bm25.search("量子纠缠", 5) == []
+    assert bm25.search("鬣蜥", 5) == []  # no word, bigram or character of it in any chunk
     assert bm25.search("新能源", 0) == []
     empty = BM25Store.build([])
     assert len(empty) == 0 and empty.search("新能源", 5) == [] and empty.words() == frozenset()

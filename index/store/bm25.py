@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from index.models import Chunk
-from index.store.tokens import BIGRAM_PREFIX, TOKENIZER_VERSION, tokenize
+from index.store.tokens import TOKENIZER_VERSION, is_word, tokenize
 
 FORMAT_VERSION = 1
 META_FILE = "chunks.json"
@@ -68,7 +68,7 @@ class BM25Store:
         """The indexed word tokens (jieba words, not bigrams): what the corpus can be asked about."""
         if self._retriever is None:
             return frozenset()
-        return frozenset(t for t in self._retriever.vocab_dict if t and not t.startswith(BIGRAM_PREFIX))
+        return frozenset(t for t in self._retriever.vocab_dict if is_word(t))
 
     def __repr__(self) -> str:
         return f"BM25Store(chunks={len(self)})"

@@ -57,7 +57,7 @@ class ClauseIndex:
                  max_chunk_chars: int = DEFAULT_MAX_CHARS, rrf_k: int = 60, candidates: int = 50,
                  rerank_top_n: int = 20, chroma_url: str | None = None, embed_device: str = "cpu",
                  embed_batch_size: int = 32, commit_clauses: int | None = None,
-                 ingest_workers: int | None = None) -> None:
+                 ingest_workers: int | None = None, characters: bool = True) -> None:
         self.store = Path(store)
         self.embed_model = embed_model
         self.rerank_model = rerank_model
@@ -68,6 +68,7 @@ class ClauseIndex:
         self.embed_device, self.embed_batch_size = embed_device, embed_batch_size
         self.commit_clauses = commit_clauses
         self.ingest_workers = ingest_workers  # None: up to 4, one per core (index/store/prepare.py)
+        self.characters = characters  # single characters count in lexical search (index/store/tokens.py)
         self.db = Database(self.store / DB_FILE)
         self._write_lock = threading.RLock()
         self._view_lock = threading.Lock()
@@ -312,6 +313,23 @@ class ClauseIndex:
             v = self._view(conn)
             return term in v.titles or self._substrings(conn, v).has(conn, term)
 
+    def char_rarity(self, chars: Iterable[str]) -> dict[str, float]:
+        """How few indexed chunks contain each character: log-scaled inverse frequency in [0, 1] (from the lexical
+        index's single-character postings, fetched in one read)."""
+        from index.store.tokens import CHAR_PREFIX
+
+        chars = list(dict.fromkeys(chars))
+        tx = self._read()
+        if tx is None or not chars:
+            return {}
+        with tx as conn:
+            lex = self._lexical(conn, self._view(conn))
+            if not lex.n:
+                return {}
+            found = lex.postings(conn, [CHAR_PREFIX + ch for ch in chars])
+        top = math.log(lex.n + 1)
+        return {ch: math.log((lex.n + 1) / (len(found[CHAR_PREFIX + ch][0]) + 1)) / top for ch in chars}
+
     def rarity(self, term: str) -> float:
         """How few clauses mention `term`: log-scaled inverse clause frequency in [0, 1]."""
         n = self.n_clauses()
@@ -416,7 +434,8 @@ class ClauseIndex:
                 doc_ids = {v.names.resolve(d).doc_id for d in ([doc] if isinstance(doc, str) else doc)}
             allowed = np.asarray([v.seq_of[d] for d in doc_ids], dtype=np.int32) if doc_ids else v.current_seqs
             lex = self._lexical(conn, v)
-            lexical = _dedupe((int(lex.rows.owner[r]), s) for r, s in lex.search(conn, expand(query), self.candidates * 2, allowed))
+            found = lex.search(conn, expand(query), self.candidates * 2, allowed, self.characters)
+            lexical = _dedupe((int(lex.rows.owner[r]), s) for r, s in found)
             ids = dict(conn.execute(f"SELECT row, clause_id FROM clauses WHERE row IN ({','.join('?' * len(lexical))})",
                                     [r for r, _ in lexical])) if lexical else {}
             lexical = [(ids[r], s) for r, s in lexical if r in ids]

@@ -14,7 +14,7 @@ import numpy as np
 
 from index.store.bm25 import BM25_B, BM25_K1
 from index.store.postings import RowTable, Segments
-from index.store.tokens import BIGRAM_PREFIX, tokenize
+from index.store.tokens import is_word, tokenize, without_characters
 
 SEGMENTS = Segments("lex", with_tf=True)
 POSTINGS_CACHE_TERMS = 4096  # decoded postings kept per generation (a question has ~30-80 terms)
@@ -55,12 +55,14 @@ class LexicalView:
         return out
 
     def words(self, conn: sqlite3.Connection) -> frozenset[str]:
-        return frozenset(t for t in SEGMENTS.terms(conn) if t and not t.startswith(BIGRAM_PREFIX))
+        return frozenset(t for t in SEGMENTS.terms(conn) if is_word(t))
 
-    def search(self, conn: sqlite3.Connection, query: str, k: int, allowed_docs: np.ndarray | None = None
-               ) -> list[tuple[int, float]]:
-        """Top k (row, score > 0), best first; equal scores keep index order. `allowed_docs` filters before the cut."""
-        return self.search_terms(conn, list(dict.fromkeys(tokenize(query))), k, allowed_docs)
+    def search(self, conn: sqlite3.Connection, query: str, k: int, allowed_docs: np.ndarray | None = None,
+               characters: bool = True) -> list[tuple[int, float]]:
+        """Top k (row, score > 0), best first; equal scores keep index order. `allowed_docs` filters before the cut;
+        `characters` False leaves the query's single characters out (an ablation)."""
+        tokens = list(dict.fromkeys(tokenize(query)))
+        return self.search_terms(conn, tokens if characters else without_characters(tokens), k, allowed_docs)
 
     def search_terms(self, conn: sqlite3.Connection, terms: list[str], k: int, allowed_docs: np.ndarray | None = None
                      ) -> list[tuple[int, float]]:
