@@ -48,7 +48,19 @@ def _entities(text: str, places: set[str] | frozenset[str]) -> list[str]:
     return found + [p for p in find_places(text) if not any(p in a or a in p for a in found)]
 
 
+_SENTENCE = re.compile(r"[^？?。！!]+[？?。！!]?")
+
+
 def _resolve(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[str, bool]:
+    sentences = [m.group(0) for m in _SENTENCE.finditer(q) if m.group(0).strip()]
+    if len(sentences) > 1 and _FOLLOW.search(sentences[0]) and not _ANAPHORA.search(sentences[0]):
+        # 那遛狗不捡狗屎呢？归谁管？: the first sentence swaps the topic, the rest asks more about the new one
+        first, pinned = _resolve_one(sentences[0], prev, places)
+        return first.rstrip("？?。 ") + "？" + "".join(sentences[1:]), pinned
+    return _resolve_one(q, prev, places)
+
+
+def _resolve_one(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[str, bool]:
     q_ents, p_ents = _entities(q, places), _entities(prev, places)
     q_years, p_years = _YEAR.findall(q), _YEAR.findall(prev)
     q_periods, p_periods = _PERIOD.findall(q), _PERIOD.findall(prev)
@@ -113,9 +125,9 @@ def _tail(prev: str) -> str:
     p = prev.rstrip("？?。 ")
     if re.search(r"部门|单位|谁|牵头|负责", p):
         return "由哪些部门负责"
-    m = re.search(r"罚多少钱|罚款多少|多少钱", p)
+    m = re.search(r"罚多少钱?|罚款多少|多少钱|怎么罚|怎样罚|如何处罚|怎么处罚|怎么处理", p)
     if m:
-        return "要" + m.group(0)
+        return "会被" + m.group(0) if m.group(0).startswith(("罚", "怎", "如")) else "要" + m.group(0)
     if re.search(r"多少|几", p):
         return "是多少"
     m = re.search(r"(?:有什么|有哪些|什么|怎么|如何)[^，。？?]*$", p)

