@@ -24,18 +24,7 @@ def article_paragraphs(text: str) -> list[str]:
     The label and a caption such as （技术标准） are dropped; a line opening with （一）/1. belongs to
     the 款 before it, and so does a line after one ending in ：.
     """
-    out: list[str] = []
-    for i, line in enumerate(text.split("\n")):
-        line = line.strip()
-        if i == 0:
-            line = ARTICLE_HEAD.sub("", line).strip()
-        if not line:
-            continue
-        if out and (ITEM_LINE.match(line) or out[-1].endswith(("：", ":"))):
-            out[-1] += line
-        else:
-            out.append(line)
-    return out
+    return ["".join(lines) for lines in paragraph_lines(text)]
 
 
 def paragraph_lines(text: str) -> list[list[str]]:
