@@ -37,7 +37,7 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")  # single characters are covered by words
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")  # runs that have bigrams
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")  # letters/digits of any script; anything else is punctuation
 _TWO_CHAR_STOPWORDS = frozenset(w for w in STOPWORDS if len(w) == 2)  # the only ones a bigram can equal
 _ONE_CHAR_STOPWORDS = frozenset(w for w in STOPWORDS if len(w) == 1)
