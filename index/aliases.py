@@ -12,8 +12,8 @@ _KIND_TAIL = re.compile(r"(?:实施方案|工作方案|行动方案|方案|条�
 _SHORT_TITLE = re.compile(r"([\u4e00-\u9fff]{2,10}?)(条例|办法|实施方案|方案|规定|细则|意见)")
 
 
-def _in_order(short: str, title: str) -> bool:
-    """Are the characters of `short` in `title`, in order?"""
+def in_order(short: str, title: str) -> bool:
+    """Are the characters of `short` in `title`, in order (区绿容局 in 区绿化市容局)?"""
     pos = 0
     for ch in short:
         pos = title.find(ch, pos) + 1
@@ -98,7 +98,7 @@ def abbreviations(text: str, titles: list[tuple[str, str]]) -> list[tuple[str, s
             short = body[i:]
             if short[0] in "本该此这其上":
                 continue
-            hits = [d for d, t in titles if _KIND_TAIL.search(t) and t.endswith(kind) and _in_order(short, t[: -len(kind)])]
+            hits = [d for d, t in titles if _KIND_TAIL.search(t) and t.endswith(kind) and in_order(short, t[: -len(kind)])]
             if len(hits) == 1:
                 out.append((short + kind, hits[0]))
                 break

@@ -605,13 +605,13 @@ def login_server(launch_app, tmp_path_factory):
     server.stop()
 
 
-def log_in(browser, server):
+def log_in(browser, server, account=LOGIN):
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(WAIT_MS)
     pg.goto(server.url)
-    pg.locator("input[type=text]").first.fill(LOGIN[0])
-    pg.locator("input[type=password]").fill(LOGIN[1])
+    pg.locator("input[type=text]").first.fill(account[0])
+    pg.locator("input[type=password]").fill(account[1])
     pg.locator("input[type=password]").press("Enter")
     pg.wait_for_selector("#question textarea")
     return pg

@@ -10,8 +10,8 @@ import pytest
 
 from assistant.views import DOCS_HEADERS
 from hostile import PeakRSS, docx_bomb
-from test_browser import (FIRST_COLUMN, LIBRARY_MESSAGE, TURNS, VIEWPORT, WAIT_MS, browser, expect, open_app,  # noqa: F401
-                          shoot, tab, upload)
+from test_browser import (FIRST_COLUMN, LIBRARY_MESSAGE, TURNS, VIEWPORT, WAIT_MS, browser, expect, log_in,  # noqa: F401
+                          open_app, shoot, tab, upload)
 
 pytestmark = pytest.mark.browser
 
@@ -51,18 +51,6 @@ def library_app(launch_app, tmp_path_factory):
     server = launch_app(tmp_path_factory.mktemp("app_library"))
     yield server
     server.stop()
-
-
-def log_in(browser, server, account):  # noqa: F811
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(WAIT_MS)
-    pg.goto(server.url)
-    pg.locator("input[type=text]").first.fill(account[0])
-    pg.locator("input[type=password]").fill(account[1])
-    pg.locator("input[type=password]").press("Enter")
-    pg.wait_for_selector("#question textarea")
-    return pg
 
 
 @pytest.fixture

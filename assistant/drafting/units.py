@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.drafting.types import LEAD, SUPPORT
+from index.aliases import in_order
 
 _OPEN, _CLOSE = "（(", "）)"
 _LABEL = re.compile(
@@ -258,15 +259,6 @@ def canonical(name: str) -> str:
     return s
 
 
-def _subsequence(short: str, long: str) -> bool:
-    pos = 0
-    for ch in short:
-        pos = long.find(ch, pos) + 1
-        if pos == 0:
-            return False
-    return True
-
-
 def same_unit(a: str, b: str) -> bool:
     """Do two written names denote one unit? Equal after canonical(), or one abbreviates the other.
 
@@ -279,4 +271,4 @@ def same_unit(a: str, b: str) -> bool:
         return True
     s, l = sorted((ca, cb), key=len)
     return (len(s) >= 3 and len(l) > len(s) and s[0] == l[0] and s[1] == l[1] and s[-1] == l[-1]
-            and _subsequence(s, l))
+            and in_order(s, l))

@@ -315,20 +315,23 @@ class ClauseIndex:
 
     def char_rarity(self, chars: Iterable[str]) -> dict[str, float]:
         """How few indexed chunks contain each character: log-scaled inverse frequency in [0, 1] (from the lexical
-        index's single-character postings, fetched in one read)."""
+        index's single-character postings), read once per generation: every answer stage weighs a question's terms."""
         from index.store.tokens import CHAR_PREFIX
 
         chars = list(dict.fromkeys(chars))
-        tx = self._read()
-        if tx is None or not chars:
-            return {}
-        with tx as conn:
-            lex = self._lexical(conn, self._view(conn))
-            if not lex.n:
-                return {}
-            found = lex.postings(conn, [CHAR_PREFIX + ch for ch in chars])
-        top = math.log(lex.n + 1)
-        return {ch: math.log((lex.n + 1) / (len(found[CHAR_PREFIX + ch][0]) + 1)) / top for ch in chars}
+        v = self._current()
+        known: dict[str, float] = v._lazy.setdefault("char_rarity", {})
+        missing = [ch for ch in chars if ch not in known]
+        tx = self._read() if missing else None
+        if tx is not None:
+            with tx as conn:
+                lex = self._lexical(conn, self._view(conn))
+                found = lex.postings(conn, [CHAR_PREFIX + ch for ch in missing]) if lex.n else {}
+            top = math.log(lex.n + 1) if lex.n else 1.0
+            for ch in missing:
+                df = len(found[CHAR_PREFIX + ch][0]) if found else 0
+                known[ch] = math.log((lex.n + 1) / (df + 1)) / top if lex.n else 0.0
+        return {ch: known.get(ch, 0.0) for ch in chars}
 
     def rarity(self, term: str) -> float:
         """How few clauses mention `term`: log-scaled inverse clause frequency in [0, 1]."""
