@@ -49,6 +49,13 @@ class Choice:
     support: float  # 0…1: share of the part's terms the clause mentions
     score: float  # support plus fit to what the part asks
     closest_only: bool = False  # supported just above the refusal threshold: the answer says it is the closest
+    # what refusal is decided on: support, raised when the clause stands out from the next one and lowered when
+    # several clauses fit the question about as (badly) well (see `confidence`)
+    evidence: float | None = None
+
+    @property
+    def confidence(self) -> float:
+        return self.support if self.evidence is None else self.evidence
 
 
 @dataclass(frozen=True)
@@ -395,13 +402,15 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
             continue
         ranked = rank_part(part, cands, weights, mech, eligible, idx, used)
         best = ranked[0] if ranked else None
+        if best is not None and mech.on("margin"):
+            best = replace(best, evidence=confidence(best, ranked))
         if i == 0:
-            first_support = best.support if best else 0.0
+            first_support = best.confidence if best else 0.0
         why = _why_not(part, best, cands, mech, weights, idx)
         if why:
             answers.append(Missing(part, why))
             continue
-        if best.support < mech.refuse_below + CLOSEST_MARGIN and best.n != cands.pinned:
+        if best.confidence < mech.refuse_below + CLOSEST_MARGIN and best.n != cands.pinned:
             best = replace(best, closest_only=True)
         answers.append(best)
         used = best.n
@@ -417,6 +426,20 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
     if isinstance(first, Choice) and plan.docs and not per_doc and mech.on("conflicts") and cands.pinned is None:
         others = _same_subject(first, plan, cands, idx, mech)
     return Evidence(tuple(answers), per_doc, first_support, others, also)
+
+
+MARGIN_WEIGHT = 0.5
+MARGIN_TYPICAL = 0.05
+MARGIN_CAP = 0.3
+
+
+def confidence(best: Choice, ranked: list[Choice]) -> float:
+    """How sure the evidence is that the best clause answers the part: its support, moved by how far its score
+    stands above the next clause's. A question the documents answer usually has one clause that fits it clearly
+    better than the rest; one they don't answer finds several clauses that each share a few of its words."""
+    nxt = next((ch.score for ch in ranked[1:] if ch.n != best.n), 0.0)
+    margin = min(max(best.score - nxt, 0.0), MARGIN_CAP)
+    return min(1.0, max(0.0, best.support + MARGIN_WEIGHT * (margin - MARGIN_TYPICAL)))
 
 
 ALSO_SHARE = 0.92  # the runner-up's score as a share of the best one's, to be quoted beside it
@@ -495,7 +518,7 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     c = cands.clauses[best.n]
     text = clause_text(c) + "\n" + _family_text(best.n, cands)
     if mech.on("evidence_refusal"):
-        if best.support < mech.refuse_below * (ANCHORED_SHARE if _anchored(best, cands) else 1.0):
+        if best.confidence < mech.refuse_below * (ANCHORED_SHARE if _anchored(best, cands) else 1.0):
             return _subject(part, best, cands)
     elif _vocabulary_refuses(part, idx):
         return _subject(part, best, cands)

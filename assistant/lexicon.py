@@ -24,6 +24,7 @@ SYNONYM_WORD = 0.7
 COMPOUND = 0.75
 MORPHEMES = 0.6
 PAIRS = 0.6
+PART_WORD = 0.3
 MAX_SPAN_EXTRA = 3  # a spelled-out compound may spread over len(term) + this many characters
 MAX_SYNONYMS = 12  # per word: 词林 groups can be long; the first members are the most typical
 
@@ -143,6 +144,8 @@ def _synonym_words(term: str) -> tuple[str, ...]:
         inner = [w for w in subwords(s) if s.startswith(w)] if len(s) >= 3 else []
         if inner:
             out.append(max(inner, key=len))
+        if len(s) >= 4:  # 粮食作物 → 作物: a two-word synonym's last word is its head noun (农作物 for 庄稼)
+            out.extend(w for w in subwords(s) if s.endswith(w) and len(w) >= 2)
     return tuple(dict.fromkeys(out))
 
 
@@ -226,6 +229,8 @@ def match(term: str, text: str, expand: bool = True, thesaurus: bool = True, ali
         return COMPOUND
     if use_thesaurus and (_morphemes_found(term, text) or any(v in text for v in _morpheme_variants(term))):
         return MORPHEMES
+    if len(term) >= 3 and any(w in text for w in subwords(term)):
+        return PART_WORD  # 养老院 / 养老机构: a word of the term, not the whole
     return 0.0
 
 
@@ -237,10 +242,35 @@ class CompoundFinder:
 
     def __init__(self, vocabulary) -> None:
         self._by_char: dict[str, list[str]] = {}
+        self._by_first: dict[str, list[str]] = {}  # two-character words by their first character
+        self._abbreviations: dict[tuple, tuple[str, ...]] = {}
         for w in vocabulary:
             if 2 <= len(w) <= 8:
                 for ch in set(w):
                     self._by_char.setdefault(ch, []).append(w)
+            if len(w) == 2:
+                self._by_first.setdefault(w[0], []).append(w)
+        for words in self._by_first.values():
+            words.sort()
+
+    MAX_PAIRS = 400  # word pairs tried for one abbreviation (each a substring look-up)
+
+    def abbreviated(self, term: str, text_has) -> tuple[str, ...]:
+        """The compounds a two-character abbreviation shortens, as the documents write them: 维保 → 维护保养,
+        环评 → 环境评价 (Chinese shortens a compound of two words to their first characters). `text_has(s)` says
+        whether any document contains the string."""
+        if len(term) != 2 or term[0] == term[1]:
+            return ()
+        key = (term, text_has)
+        if key not in self._abbreviations:
+            firsts, seconds = self._by_first.get(term[0], []), self._by_first.get(term[1], [])
+            found: tuple[str, ...] = ()
+            if firsts and seconds and len(firsts) * len(seconds) <= self.MAX_PAIRS:
+                found = tuple(a + b for a in firsts for b in seconds if a != term and b != term and text_has(a + b))[:3]
+            if len(self._abbreviations) > 4096:
+                self._abbreviations.clear()
+            self._abbreviations[key] = found
+        return self._abbreviations[key]
 
     @lru_cache(maxsize=2048)
     def find(self, term: str) -> tuple[str, ...]:

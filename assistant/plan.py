@@ -52,11 +52,12 @@ class Plan:
 
 def make_plan(question: str, idx: "ClauseIndex", *, docs: tuple[str, ...] = (), compare: bool = False) -> Plan:
     named = {alias for alias, _ in idx.mentions(question)}  # only the aliases the question holds: corpora have 10⁴
-    info = analyze(question, docs, named, idx.corpus_has, idx.rarity)
+    abbreviates = _abbreviation_of(idx)
+    info = analyze(question, docs, named, idx.corpus_has, idx.rarity, abbreviates)
     info = replace(info, compare=compare, terms=_topic_terms(info.terms, docs, idx))
     parts = []
     for text in split_parts(question):
-        p = analyze(text, docs, named, idx.corpus_has, idx.rarity)
+        p = analyze(text, docs, named, idx.corpus_has, idx.rarity, abbreviates)
         p = replace(p, terms=_topic_terms(p.terms, docs, idx))
         follows = bool(parts) and not [t for t in p.terms if t not in _GENERIC_TERMS]
         p = inherit(p, info, parts[-1].info if parts else None)
@@ -64,6 +65,15 @@ def make_plan(question: str, idx: "ClauseIndex", *, docs: tuple[str, ...] = (), 
                           bool(ASKS_PENALTY.search(text)), follows))
     return Plan(question, info, tuple(parts) or (Part(info, False, False, False),), docs, compare,
                 tuple(foreign_places(question, named, idx.corpus_has)))
+
+
+def _abbreviation_of(idx: "ClauseIndex") -> Callable[[str], bool]:
+    """Is a word no document uses a short form of a compound documents write (维保 → 维护保养, 安检 → 安全检查)?
+    Chinese shortens a compound of two words to their first characters."""
+    from assistant.retrieve import compounds_of
+
+    finder = compounds_of(idx.vocabulary())
+    return lambda w: bool(finder.abbreviated(w, idx.corpus_has))
 
 
 def _closest_titles(idx: "ClauseIndex", question: str, doc_ids: list[str]) -> list[str]:

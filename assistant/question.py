@@ -89,6 +89,9 @@ class QuestionInfo:
 # numerals and measure words, locatives, time words, idioms of speech (干什么).
 _FUNCTION_POS = frozenset("rdpcuyeomqftlzi")
 _KEEP_POS = frozenset({"nz", "ns", "nt", "nr", "nrt", "vn", "an"})
+# Set phrases (jieba's i / l: 水土流失, 弄虚作假, 乱扔垃圾) are how a question is asked when no document uses them
+# (理所当然), and what it is about when one does.
+_SET_PHRASE_POS = frozenset("il")
 
 
 @lru_cache(maxsize=2048)
@@ -114,7 +117,8 @@ def term_weight(term: str, rarity: Callable[[str], float] | None) -> float:
 
 
 def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliases: set[str] | frozenset[str] = frozenset(),
-            in_corpus: Callable[[str], bool] | None = None, rarity: Callable[[str], float] | None = None) -> QuestionInfo:
+            in_corpus: Callable[[str], bool] | None = None, rarity: Callable[[str], float] | None = None,
+            spelled_out: Callable[[str], bool] | None = None) -> QuestionInfo:
     """What `question` asks. `in_corpus` drops segmenter debris no document uses; `rarity` (0 for a word in
     every clause, 1 for one in a single clause) weights focus terms, so 改装 outweighs 电动自行车."""
     q = question.strip()
@@ -141,15 +145,17 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         w = w.strip("“”\"'《》（）()，。？?！!、：:；; ")
         if len(w) < 2 or w in QUESTION_WORDS or re.fullmatch(r"[\d.%]+", w):
             continue
-        if w not in phrases and pos.get(w, "n")[:1] in _FUNCTION_POS and pos.get(w) not in _KEEP_POS:
+        if (w not in phrases and pos.get(w, "n")[:1] in _FUNCTION_POS and pos.get(w) not in _KEEP_POS
+                and not (pos.get(w, "")[:1] in _SET_PHRASE_POS and in_corpus is not None and in_corpus(w))):
             continue  # 干什么 / 明明 / 随手 / 哪一条: how the question is asked, not what it is about
         if len(w) == 2 and (w[0] in _FUNCTION_CHARS or w[1] in _FUNCTION_CHARS) and not (
                 is_dictionary_word(w) and (in_corpus is None or in_corpus(w))):
             continue  # segmentation debris such as 内要 / 这是 / 方没 (but 氢能 / 节能 / 各区 are words documents use)
         if re.fullmatch(r"[零一二两三四五六七八九十百千几第]+[个项类种条次家座]?", w):
             continue  # 三个 / 两项: counts in the question, not its topic
-        if in_corpus is not None and w not in phrases and not is_dictionary_word(w) and not in_corpus(w):
-            continue  # an unseen-word guess of the segmenter that no document uses
+        if (in_corpus is not None and w not in phrases and not is_dictionary_word(w) and not in_corpus(w)
+                and not (spelled_out is not None and spelled_out(w))):
+            continue  # an unseen-word guess of the segmenter that no document uses (维保 is kept: 维护保养)
         if w not in terms:
             terms.append(w)
     wants_units = bool(_DEPT.search(q))

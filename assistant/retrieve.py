@@ -55,8 +55,11 @@ def part_query(part: Part, plan: Plan, idx: "ClauseIndex", mech: Mechanisms) -> 
     else:
         text = plan.question
     vocabulary = idx.vocabulary()
+    finder = compounds_of(vocabulary)
     extra = [w for t in part.info.terms
-             for w in query_words(t, vocabulary.__contains__, mech.on("expansion"), compounds_of(vocabulary))]
+             for w in query_words(t, vocabulary.__contains__, mech.on("expansion"), finder)]
+    if mech.on("expansion"):  # 维保 → 维护保养: the compound an abbreviation no document uses shortens
+        extra += [w for t in part.info.terms if not idx.corpus_has(t) for w in finder.abbreviated(t, idx.corpus_has)]
     return " ".join([text, *extra])
 
 

@@ -199,3 +199,75 @@ def test_effective_date_question_finds_the_article_saying_when(store: Path) -> N
     """何时实行/生效 (a class): the article 本条例自…起施行 answers, whatever word the question uses for 施行."""
     ans = assistant(store).ask("风景名胜区条例哪一天开始实行？")
     assert not ans.refused and "2006年12月1日" in said(ans), ans.answer
+
+
+# ---- query understanding: words a question uses that the segmenter or the thesaurus would lose ------------
+
+
+def test_a_set_phrase_the_documents_use_is_a_topic_term_and_one_they_dont_is_not() -> None:
+    """jieba tags set phrases (水土流失, 因地制宜) as idioms, like the manner words of a question (理所当然): a set
+    phrase is a topic term exactly when some document uses it."""
+    from assistant.question import analyze
+
+    used = {"因地制宜", "光伏"}
+    info = analyze("哪些地方的光伏理所当然要因地制宜地推进？", in_corpus=used.__contains__)
+    assert "因地制宜" in info.terms and "理所当然" not in info.terms, info.terms
+
+
+def test_an_abbreviation_no_document_uses_stands_for_the_compound_they_write() -> None:
+    """安检 / 安全检查, 维保 / 维护保养: a two-character word no document uses is kept as a term when documents write
+    the compound of two words it shortens; a random pair of characters is still dropped."""
+    from assistant.lexicon import CompoundFinder
+    from assistant.question import analyze
+
+    text = "供电企业应当定期对重要电力用户的受电设施进行安全检查，维护保养单位应当及时赶到"
+    finder = CompoundFinder(frozenset({"安全", "检查", "维护", "保养", "供电", "企业", "安排"}))
+    assert finder.abbreviated("安检", text.__contains__) == ("安全检查",)
+    assert finder.abbreviated("维保", text.__contains__) == ("维护保养",)
+    assert finder.abbreviated("安企", text.__contains__) == ()
+
+    def in_corpus(w: str) -> bool:
+        return w in text
+
+    def spelled(w: str) -> bool:
+        return bool(finder.abbreviated(w, in_corpus))
+
+    q = "维保单位接到报告后多久要赶到？"  # 维保 is in no dictionary either: without the compound it is debris
+    assert "维保" in analyze(q, in_corpus=in_corpus, spelled_out=spelled).terms
+    assert "维保" not in analyze(q, in_corpus=in_corpus).terms
+
+
+def test_a_synonyms_head_noun_and_a_terms_own_word_are_weaker_matches() -> None:
+    """庄稼 → 粮食作物 (词林) → 作物, the head noun of a two-word synonym; 养老院 / 养老机构 share the word 养老.
+    Each matches less than the word itself, and nothing matches a text with neither."""
+    from assistant.lexicon import COMPOUND, LITERAL, match
+
+    assert 0 < match("庄稼", "禁止在陡坡地开垦、放牧和种植农作物") < LITERAL
+    assert 0 < match("养老院", "政府投资兴办的养老机构应当优先保障以下老年人") < COMPOUND
+    assert match("养老院", "新建住宅应当配套建设社区服务用房") == 0
+    assert match("庄稼", "新建住宅应当配套建设社区服务用房") == 0
+
+
+# ---- refusal on evidence: does one clause stand out? --------------------------------------------------------
+
+
+def test_a_clause_that_stands_out_answers_on_less_support_than_several_that_fit_alike() -> None:
+    """The `margin` mechanism: confidence is support moved by how far the best clause's score stands above the
+    next one's, so one clearly best clause answers where several alike-fitting ones would be refused."""
+    from assistant.evidence import MARGIN_TYPICAL, Choice, confidence
+
+    part = object()
+    clear = [Choice(part, 1, 0.42, 0.62), Choice(part, 2, 0.30, 0.32)]
+    alike = [Choice(part, 1, 0.42, 0.45), Choice(part, 2, 0.41, 0.445), Choice(part, 3, 0.40, 0.44)]
+    assert confidence(clear[0], clear) > 0.42 > confidence(alike[0], alike)
+    typical = [Choice(part, 1, 0.5, 0.6), Choice(part, 2, 0.4, 0.6 - MARGIN_TYPICAL)]
+    assert confidence(typical[0], typical) == pytest.approx(0.5)
+
+
+def test_an_everyday_question_whose_article_stands_out_is_answered_not_refused(store: Path) -> None:
+    """停电 notice days: the article shares few of the question's everyday words (电力公司, 告诉, 居民) but stands
+    out from every other clause; without `margin` it is refused."""
+    q = "电力公司停电前要提前几天告诉居民？"
+    ans = assistant(store).ask(q)
+    assert not ans.refused and "七日" in said(ans) and ans.citations[0].clause.label == "第十五条", ans.answer
+    assert assistant(store, "margin").ask(q).refused
