@@ -288,7 +288,7 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     if len(lines) > 1:  # a lead-in and its items
         head, items = lines[0], lines[1:]
         if part.asks_list or len(head) + sum(map(len, items)) <= budget * 1.5:
-            kept = _take(items, budget - len(head), [support(weights, i) > 0 for i in items])
+            kept = _take(items, budget - len(head), [support(weights, i) for i in items])
         else:
             best = max(items, key=lambda i: support(weights, i) * fits(part, i))
             kept = [best]
@@ -303,11 +303,12 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     return "".join(s for s in sents if s in kept)
 
 
-def _take(items: list[str], budget: int, asked: list[bool] | None = None) -> list[str]:
-    """Items within the budget, in document order: first those the question speaks of (错别字、配料表顺序 …), then
-    the others from the top; the last says how many there are when some are left to the citation."""
-    asked = asked or [False] * len(items)
-    order = [i for i in range(len(items)) if asked[i]] + [i for i in range(len(items)) if not asked[i]]
+def _take(items: list[str], budget: int, asked: list[float] | None = None) -> list[str]:
+    """Items within the budget, in document order: first those the question speaks of, the ones it speaks of most
+    first (推说老板不在 → the item on 不在岗为由 before items sharing only 检查), then the others from the top; the
+    last says how many there are when some are left to the citation."""
+    asked = asked or [0.0] * len(items)
+    order = sorted(range(len(items)), key=lambda i: (-asked[i], i))
     chosen: list[int] = []
     for i in order:
         if chosen and sum(len(items[j]) for j in chosen) + len(items[i]) > max(budget, 60):

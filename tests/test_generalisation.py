@@ -271,3 +271,14 @@ def test_an_everyday_question_whose_article_stands_out_is_answered_not_refused(s
     ans = assistant(store).ask(q)
     assert not ans.refused and "七日" in said(ans) and ans.citations[0].clause.label == "第十五条", ans.answer
     assert assistant(store, "margin").ask(q).refused
+
+
+def test_a_long_list_shows_the_items_the_question_speaks_of_most_first() -> None:
+    """A list over the answer's budget keeps, in document order, the items the question matches best (not merely
+    any item sharing a common word with it), then says how many are left to the citation."""
+    from assistant.compose import _take
+
+    items = ["（一）拒绝、拖延、限制检查人员进入被检查场所或者区域的；", "（二）拒绝或者限制抽取样品、录像、拍照和复印的；",
+             "（三）以主要负责人或者相关工作人员不在岗为由逃避检查的；", "（四）伪造、隐匿、毁灭证据或者提供虚假情况的；"]
+    kept = _take(items, 60, [0.3, 0.2, 0.8, 0.0])
+    assert kept[0].startswith("（一）") and kept[1].startswith("（三）") and "另有2项" in kept[-1], kept
