@@ -34,7 +34,8 @@ VERB_WEIGHT = 0.6
 # A term found no other way, scored by the rarest character it shares with the text, times this. Chosen on the two
 # blind dev splits (0.2 / 0.3 / 0.4 / 0.5 / 0.8): above 0.3 questions the documents don't answer get answered.
 SHARED_CHARACTER = 0.3
-RANK_PRIOR = 0.04  # the lexical rank as a tie-breaker between clauses supporting a part alike
+RANK_PRIOR = 0.04
+SANCTION_UNASKED = 0.9  # a penalty article (违反本法规定…罚款) for a question that asks no penalty  # the lexical rank as a tie-breaker between clauses supporting a part alike
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
 
@@ -182,6 +183,8 @@ def fits(part: Part, text: str) -> float:
         f *= 0.7
     if part.asks_penalty and not PENALTY.search(text):
         f *= 0.6
+    elif not part.asks_penalty and _SANCTION.search(text) and PENALTY.search(text):
+        f *= SANCTION_UNASKED  # 最长能占多久 is answered by the duty article, not by the one punishing its breach
     if info.wants_money and not MONEY.search(text) and not PENALTY.search(text):
         f *= 0.7
     if info.wants_units and not UNIT_WORDS.search(text):

@@ -282,3 +282,22 @@ def test_a_long_list_shows_the_items_the_question_speaks_of_most_first() -> None
              "（三）以主要负责人或者相关工作人员不在岗为由逃避检查的；", "（四）伪造、隐匿、毁灭证据或者提供虚假情况的；"]
     kept = _take(items, 60, [0.3, 0.2, 0.8, 0.0])
     assert kept[0].startswith("（一）") and kept[1].startswith("（三）") and "另有2项" in kept[-1], kept
+
+
+def test_a_question_asking_no_penalty_is_answered_by_the_duty_not_by_the_article_punishing_its_breach(
+        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """能不能… / 最长能占多久 ask what the rule is: the article stating it answers, not the 法律责任 article that
+    repeats its words to punish the breach (违反本条例的规定…开山、采石…罚款), which wins on shared words alone."""
+    import assistant.evidence as evidence
+
+    q = "景区里能开山采石吗？"
+    assert assistant(store).ask(q).citations[0].clause.label == "第二十六条"
+    monkeypatch.setattr(evidence, "SANCTION_UNASKED", 1.0)
+    assert assistant(store).ask(q).citations[0].clause.label == "第四十条"
+
+
+def test_everyday_wording_of_what_happens_to_an_offender_asks_for_the_penalty() -> None:
+    from assistant.plan import ASKS_PENALTY
+
+    for q in ("占了消防通道的人会受到什么处理？", "这种情况一般怎么处置？", "会有什么后果？"):
+        assert ASKS_PENALTY.search(q), q
