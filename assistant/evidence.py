@@ -35,6 +35,8 @@ VERB_WEIGHT = 0.6
 # blind dev splits (0.2 / 0.3 / 0.4 / 0.5 / 0.8): above 0.3 questions the documents don't answer get answered.
 SHARED_CHARACTER = 0.3
 RANK_PRIOR = 0.04
+NEIGHBOUR_PRIOR = 0.1  # a later part's clause near the article the part before was answered from
+NEIGHBOUR_REACH = 3
 SANCTION_UNASKED = 0.9  # a penalty article (违反本法规定…罚款) for a question that asks no penalty  # the lexical rank as a tie-breaker between clauses supporting a part alike
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
@@ -257,6 +259,11 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
             score += 0.1 / n
         if c.kind in ("preamble", "closing"):
             score *= 0.8  # the notice answers questions about the document itself, rarely about its content
+        if used is not None and used != cands.pinned and n != used and part.follows_part and mech.on("neighbours"):
+            u = cands.clauses[used]
+            gap = abs(c.order - u.order)
+            if c.doc_id == u.doc_id and c.kind == KIND_ARTICLE and gap <= NEIGHBOUR_REACH:
+                score += NEIGHBOUR_PRIOR * (1 - gap / (NEIGHBOUR_REACH + 1))
         if n == cands.pinned:
             score += 0.3
         elif n == used:

@@ -30,7 +30,9 @@ ROUTE_DOCS = 2
 ROUTE_SUPPORT = 0.4  # share of the question's content a document's whole text must cover to be searched inside
 ROUTE_MAX_DOCUMENTS = 300  # above this, routing would scan too much text per question; BM25 alone decides
 MAX_FAMILY_ITEMS = 12
-CROSS_CHECK = 8  # candidates searched in every document for a figure question that names its documents
+CROSS_CHECK = 8
+NEIGHBOURS_OF = 3  # a multi-part question's best clauses whose neighbouring articles are candidates too
+NEIGHBOUR_SPAN = 2  # candidates searched in every document for a figure question that names its documents
 _BREACH = "违反本(?:条例|办法|规定|细则|实施细则|决定|法)"
 
 
@@ -115,6 +117,12 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
             for d in route_documents(plan, idx, mech.on("expansion")):  # search inside the documents whose wording covers the question
                 for p in plan.parts:
                     add(h.clause for h in idx.search(document_query(p, plan, idx, d, mech), ROUTED, doc=d))
+    if mech.on("neighbours") and len(plan.parts) > 1 and not plan.compare:
+        # a later part continues the first: statutes put a duty's procedure, deadline and licence in the articles
+        # around it (申请 → 决定 → 许可证), so the neighbours of the first part's best clauses are candidates too
+        for c in found[:NEIGHBOURS_OF]:
+            if c.kind == KIND_ARTICLE:
+                add(idx.neighbours(c.clause_id, NEIGHBOUR_SPAN))
     if mech.on("structure"):
         add(named_articles(plan, idx, found))
         if any(p.asks_penalty or p.asks_article for p in plan.parts):
