@@ -118,6 +118,18 @@ def inherit(part: QuestionInfo, whole: QuestionInfo, before: QuestionInfo | None
 _GENERIC_TERMS = frozenset("处罚 罚款 罚 规定 部门 单位 条例 依据 一条 哪条 什么 多少 怎么 如何 处理 负责 时间 期限".split())
 
 
+def _names_a_place(word: str) -> bool:
+    """A place word jieba's dictionary knows as a city (济南 → 济南市), or a landmark named after a city, county or
+    district (日照港, 密云水库, 青岛港: its first two or three characters are one)."""
+    import jieba
+
+    jieba.dt.check_initialized()
+    freq = jieba.dt.FREQ
+    if freq.get(word + "市"):
+        return True
+    return any(freq.get(word[:k] + suffix) for k in (2, 3) if len(word) > k for suffix in "市区县")
+
+
 def foreign_places(question: str, known: set[str] | frozenset[str], corpus_has: Callable[[str], bool]) -> list[str]:
     """Places the question names (济南, 闵行区, 南京市) that no document is about and no clause mentions."""
     import jieba
@@ -126,8 +138,7 @@ def foreign_places(question: str, known: set[str] | frozenset[str], corpus_has: 
     found = list(find_places(question, known))
     # A bare place word counts when jieba's dictionary knows it as a city (济南 → 济南市): 滨江 may be a
     # district's name but is also "riverside".
-    found += [w.word for w in pseg.cut(question) if w.flag == "ns" and len(w.word) >= 2
-              and jieba.dt.FREQ.get(w.word + "市")]
+    found += [w.word for w in pseg.cut(question) if w.flag == "ns" and len(w.word) >= 2 and _names_a_place(w.word)]
     out = []
     for place in dict.fromkeys(found):
         bare = _PLACE_SUFFIX.sub("", place) if len(place) >= 3 else place

@@ -311,3 +311,16 @@ def test_a_later_part_is_looked_for_in_the_articles_around_the_first_parts(store
     assert [c.clause.label for c in ans.citations][:2] == ["第二十九条", "第二十八条"], ans.answer
     assert "审核" in said(ans)
     assert "第二十八条" not in [c.clause.label for c in assistant(store, "neighbours").ask(q).citations]
+
+
+def test_a_landmark_named_after_a_city_no_document_covers_is_refused(store: Path) -> None:
+    """日照港 / 密云水库 / 青岛港: a place word whose first characters name a city, county or district; when no
+    document is about it or mentions it, the question is out of scope and the refusal names it. A landmark the
+    documents don't name after a place (泰山景区) is still answered by the national regulation."""
+    from assistant.plan import _names_a_place
+
+    assert _names_a_place("日照港") and _names_a_place("密云水库")
+    assert not _names_a_place("港口") and not _names_a_place("岸线")
+    ans = assistant(store).ask("青岛港码头的岸电设施由谁建设？")
+    assert ans.refused and "青岛港" in ans.answer, ans.answer
+    assert not assistant(store).ask("泰山景区的门票收入怎么管？").refused
