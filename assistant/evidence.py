@@ -17,8 +17,8 @@ from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
-from assistant.patterns import (ASKS_IN_FORCE, ASKS_TARGET, DATE, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY,
-                                UNIT_WORDS)
+from assistant.patterns import (ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_TARGET, CLASSES, DATE,
+                                DEFINITION, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
@@ -35,6 +35,8 @@ VERB_WEIGHT = 0.6
 # blind dev splits (0.2 / 0.3 / 0.4 / 0.5 / 0.8): above 0.3 questions the documents don't answer get answered.
 SHARED_CHARACTER = 0.3
 RANK_PRIOR = 0.04
+DEFINES_SUPPORT = 0.8  # a definition question's support of the clause defining the word it asks about
+KINDS_FIT = 1.5  # a definition or classification question's defining / dividing clause
 NEIGHBOUR_PRIOR = 0.1  # a later part's clause near the article the part before was answered from
 NEIGHBOUR_REACH = 3
 SANCTION_UNASKED = 0.9  # a penalty article (违反本法规定…罚款) for a question that asks no penalty  # the lexical rank as a tie-breaker between clauses supporting a part alike
@@ -191,6 +193,10 @@ def fits(part: Part, text: str) -> float:
         f *= 0.7
     if info.wants_units and not UNIT_WORDS.search(text):
         f *= 0.8
+    if ASKS_CLASSES.search(part.text) and CLASSES.search(text):
+        f *= KINDS_FIT  # 垃圾分成几类: the clause dividing it into kinds (分为以下四类)
+    if ASKS_DEFINITION.search(part.text) and defines(text, info.terms, part.text):
+        f *= KINDS_FIT  # 什么算气象灾害: the clause defining the term (本条例所称气象灾害，是指…)
     if info.wants_time and ASKS_IN_FORCE.search(part.text) and IN_FORCE.search(text):
         f *= 1.5  # 从哪天开始实行 / 什么时候生效: the clause saying 本条例自…起施行
     if info.wants_time and not DATE.search(text):
@@ -203,6 +209,18 @@ def fits(part: Part, text: str) -> float:
         elif _OTHER_TIME.search(text):
             f *= 0.75
     return f
+
+
+def defines(text: str, terms, question: str = "") -> bool:
+    """Does the text define a term of the question (本条例所称气象灾害，是指… defines 气象灾害 and 灾害), or a word
+    the question holds (风景名胜区 in 哪种地方算风景名胜区, which names the document too)?"""
+    for m in DEFINITION.finditer(text):
+        defined = m.group(1).strip("的")
+        if len(defined) >= 2 and defined in question:
+            return True
+        if any(t in defined or defined in t for t in terms if len(t) >= 2):
+            return True
+    return False
 
 
 WINDOW_SHARE = 0.6  # a clause's support: this share from its best passage, the rest from the whole clause
@@ -238,6 +256,7 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
     out = []
     named = _named_labels(part, cands)
     in_force = part.info.wants_time and bool(ASKS_IN_FORCE.search(part.text))
+    defining = mech.on("structure") and bool(ASKS_DEFINITION.search(part.text))
     for n, c in cands.clauses.items():
         check()
         if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
@@ -249,6 +268,8 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
         sup = WINDOW_SHARE * local + (1 - WINDOW_SHARE) * whole if mech.on("rerank") else whole
         if named:
             sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
+        elif defining and defines(c.text, part.info.terms, part.text):
+            sup = max(sup, DEFINES_SUPPORT)  # 哪种地方算风景名胜区: the clause defining it, whatever else it shares
         elif in_force and IN_FORCE.search(c.text) and (not cands.pinned or c.doc_id == cands.clauses[cands.pinned].doc_id):
             sup = max(sup, NAMED_ARTICLE)  # 从哪天开始实行: the clause saying 自…起施行 is what is asked for
         score = sup

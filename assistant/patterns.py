@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨)")
+QUANTITY = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d+(?:\.\d+)?|百分之|[零一二两三四五六七八九十百千万亿]+(?:元|万元|个|个工作日|日|天|倍|座|辆|家|项|年|小时|分钟|个月|张|次|人|米|公里|平方米|亩|公顷|摄氏度|吨|类|种|级)")
 MONEY = re.compile(r"[\d零一二两三四五六七八九十百千万亿]+\s*(?:万)?元")
 PENALTY = re.compile(r"罚款|罚金|倍以上|没收|追回|取消[^，。；]{0,16}资格|纳入[^，。；]{0,8}(?:失信|信用)|吊销|责令停产|责令停业|"
                      r"停业整顿|责令关闭|处分|给予警告|予以警告|处以警告|追究[^，。；]{0,6}责任|处罚|拘留|扣留车辆|责令(?:改正|限期改正)")
@@ -16,3 +16,9 @@ IN_FORCE = re.compile(r"自[^。；]{2,24}起(?:施行|实施|生效|执行)")
 FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 # 目标 / 指标 questions: plans state targets as figures.
 ASKS_TARGET = re.compile(r"目标|指标")
+# Definition questions (a class: 什么算气象灾害 / 燃气指的是什么) and the clause defining a term (本条例所称X，是指…).
+ASKS_DEFINITION = re.compile(r"(?<!怎么)(?<!如何)(?<!计)算(?:是|作|不算)?(?!多少|下来|钱|费)|属于|是指|指的是|指什么|什么是|什么叫|叫做|定义")
+DEFINITION = re.compile(r"所称的?([^，。；]{1,30}?)[，,]?(?:是指|指)")
+# Classification questions (a class: 垃圾分成几类 / 病虫害分哪几类) and the clause dividing something into kinds.
+ASKS_CLASSES = re.compile(r"几类|几种|几个等级|几级|分类|分成哪|分为哪|分别叫|分别是什么")
+CLASSES = re.compile(r"分为(?:下列|以下|如下)?[一二三四五六七八九十两\d]+(?:类|种|级|个等级)")

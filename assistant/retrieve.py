@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from assistant.budget import check
 from assistant.lexicon import CompoundFinder, query_words
-from assistant.patterns import ASKS_IN_FORCE, IN_FORCE
+from assistant.patterns import ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, CLASSES, IN_FORCE
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import is_list_lead
@@ -30,6 +30,7 @@ ROUTE_DOCS = 2
 ROUTE_SUPPORT = 0.4  # share of the question's content a document's whole text must cover to be searched inside
 ROUTE_MAX_DOCUMENTS = 300  # above this, routing would scan too much text per question; BM25 alone decides
 MAX_FAMILY_ITEMS = 12
+DEFINING_DOCS = 3  # documents searched for the clause defining a term a definition question asks about
 CROSS_CHECK = 8
 NEIGHBOURS_OF = 3  # a multi-part question's best clauses whose neighbouring articles are candidates too
 NEIGHBOUR_SPAN = 2  # candidates searched in every document for a figure question that names its documents
@@ -123,6 +124,8 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
         for c in found[:NEIGHBOURS_OF]:
             if c.kind == KIND_ARTICLE:
                 add(idx.neighbours(c.clause_id, NEIGHBOUR_SPAN))
+    if mech.on("structure") and any(ASKS_DEFINITION.search(p.text) or ASKS_CLASSES.search(p.text) for p in plan.parts):
+        add(defining_clauses(plan, idx, found[: 2 * PER_PART]))
     if mech.on("structure"):
         add(named_articles(plan, idx, found))
         if any(p.asks_penalty or p.asks_article for p in plan.parts):
@@ -276,6 +279,21 @@ def section_items(idx: "ClauseIndex", found: list[Clause]) -> list[Clause]:
         seen.add(key)
         out.extend(x for x in idx.clauses(c.doc_id) if x.path[:-1] == c.path[:-1] and len(x.path) == len(c.path))
     return out[: 4 * MAX_FAMILY_ITEMS]
+
+
+def defining_clauses(plan: Plan, idx: "ClauseIndex", found: list[Clause]) -> list[Clause]:
+    """什么算X / X分为几类: the clauses of the documents found first that define a term of the question
+    (本条例所称X，是指…) or divide it into kinds (X分为以下四类)."""
+    from assistant.evidence import defines
+
+    terms = [t for p in plan.parts for t in p.info.terms]
+    docs = list(plan.docs) or list(dict.fromkeys(c.doc_id for c in found))[:DEFINING_DOCS]
+    out = []
+    for d in docs:
+        for c in idx.clauses(d):
+            if defines(c.text, terms, plan.question) or (CLASSES.search(c.text) and any(t in c.text for t in terms)):
+                out.append(c)
+    return out[:MAX_FAMILY_ITEMS]
 
 
 def named_articles(plan: Plan, idx: "ClauseIndex", found: list[Clause]) -> list[Clause]:

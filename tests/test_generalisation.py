@@ -324,3 +324,36 @@ def test_a_landmark_named_after_a_city_no_document_covers_is_refused(store: Path
     ans = assistant(store).ask("青岛港码头的岸电设施由谁建设？")
     assert ans.refused and "青岛港" in ans.answer, ans.answer
     assert not assistant(store).ask("泰山景区的门票收入怎么管？").refused
+
+
+# ---- definition and classification questions -----------------------------------------------------------
+
+
+def test_a_definition_question_is_answered_by_the_clause_defining_the_word(store: Path) -> None:
+    """哪种地方算X / X指的是什么: the clause 本条例所称X，是指… answers, although the word X also names the
+    document and the question shares no other word with that clause (`structure` off: another article)."""
+    q = "哪种地方算风景名胜区？"
+    ans = assistant(store).ask(q)
+    assert not ans.refused and ans.citations[0].clause.label == "第二条" and "是指" in said(ans), ans.answer
+    assert assistant(store, "structure").ask(q).citations[0].clause.label != "第二条"
+
+
+def test_a_classification_question_lists_every_kind(tmp_path: Path) -> None:
+    """X分成几类？ / X分几类？: the clause dividing X into kinds (分为以下三类, a count of kinds is a figure) answers
+    with all its items — not the penalty article that speaks of sorted waste in passing, and no refusal for want
+    of a figure."""
+    doc = tmp_path / "docs" / "某市餐厨废弃物管理办法.md"
+    doc.parent.mkdir()
+    doc.write_text(
+        "# 某市餐厨废弃物管理办法\n\n第一条 为了加强餐厨废弃物管理，制定本办法。\n\n"
+        "第二条 餐厨废弃物按照来源分为以下三类：\n（一）餐饮单位产生的餐饮垃圾；\n（二）食堂产生的厨余残渣；\n"
+        "（三）农贸市场产生的果蔬垃圾。\n\n"
+        "第三条 餐厨废弃物应当分类投放、分类收集、分类运输、分类处理，交由取得许可的单位收运，收运单位应当每日清运。\n\n"
+        "第四条 违反本办法规定，收运单位将已经分类的餐厨废弃物混装混运的，由城市管理部门责令改正，处一千元以上五千元以下罚款。\n",
+        encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    for q in ("在这个市，餐厨废弃物要分成几类？", "餐厨垃圾分几类？"):
+        ans = a.ask(q)
+        assert not ans.refused and ans.citations[0].clause.label == "第二条", ans.answer
+        assert all(k in said(ans) for k in ("餐饮垃圾", "厨余残渣", "果蔬垃圾")), ans.answer
