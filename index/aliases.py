@@ -43,10 +43,12 @@ def doc_aliases(title: str) -> set[str]:
         place = places[-1]
         aliases.add(place)
         aliases.add(title[:pos])  # 上海市青浦区
-        if len(place) >= 3 and place[-1] in "区县市":
-            aliases.add(place[:-1])  # 青浦区 → 青浦
+        if len(place) >= 3 and place[-1] in "区县市省":
+            aliases.add(place[:-1])  # 青浦区 → 青浦, 山东省 → 山东
         if place[-1] == "市":
             aliases.update({"全市", "本市"})  # a city-level document is what "全市" questions mean
+        elif place[-1] == "省":
+            aliases.update({"全省", "本省"})
     topic = title[pos:]
     if places and len(topic) >= 4:
         aliases.add(topic)  # 环境保护条例

@@ -357,3 +357,20 @@ def test_a_classification_question_lists_every_kind(tmp_path: Path) -> None:
         ans = a.ask(q)
         assert not ans.refused and ans.citations[0].clause.label == "第二条", ans.answer
         assert all(k in said(ans) for k in ("餐饮垃圾", "厨余残渣", "果蔬垃圾")), ans.answer
+
+
+def test_a_province_is_named_without_its_suffix_and_as_the_whole_province(tmp_path: Path) -> None:
+    """山东 / 山东全省 / 全省 name a 山东省 regulation as 青浦 / 全市 name district and city documents: a follow-up
+    about 山东全省 is not refused as a place no document covers."""
+    from index.aliases import doc_aliases
+
+    assert {"山东", "全省", "本省"} <= doc_aliases("山东省生活垃圾管理条例")
+    doc = tmp_path / "docs" / "某省生活垃圾管理条例.md"
+    doc.parent.mkdir()
+    doc.write_text("# 山东省生活垃圾管理条例\n\n第五条 省人民政府住房城乡建设主管部门负责全省生活垃圾管理工作的组织、协调、指导和监督。\n"
+                   "设区的市、县（市、区）人民政府城市管理主管部门负责本行政区域内生活垃圾的监督管理工作。\n",
+                   encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    ans = a.ask("山东全省的垃圾管理归哪个部门？")
+    assert not ans.refused and "住房城乡建设主管部门" in said(ans), ans.answer
