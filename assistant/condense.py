@@ -80,7 +80,7 @@ def _resolve_one(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[
         out = _swap(out, p_years, q_years, prefix="到", suffix="年")
         out = _swap(out, p_periods, q_periods, prefix="“", suffix="”期间")
         return out, False
-    own_terms = [w for w in words(core) if len(w) >= 2 and w not in QUESTION_WORDS]
+    own_terms = [w for w in words(core) if len(w) >= 2 and w not in QUESTION_WORDS and not _function_word(w, core)]
     if _FOLLOW.search(q) and core and not own_terms and not q_ents:
         # 那对单位呢？ / 个人呢？: another side of the same provision, not a new topic
         return prev.rstrip("？?。 ") + "，" + _LEAD.sub("", q), True
@@ -100,6 +100,14 @@ def _resolve_one(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[
         # A new question in the same conversation keeps the documents it was about.
         return prev.rstrip("？?。 ") + "，" + q, False
     return q, False
+
+
+def _function_word(word: str, text: str) -> bool:
+    """的话 / 如果 / 还要: a particle, conjunction or adverb of the question's frame, not a term of its own
+    (情节严重的话要罚多少？ has one term, 情节严重, and asks more about the provision just discussed)."""
+    from assistant.question import part_of_speech
+
+    return part_of_speech(text).get(word, "n")[:1] in "ucdpyr"
 
 
 def _names_a_thing(text: str) -> bool:

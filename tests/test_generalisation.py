@@ -374,3 +374,16 @@ def test_a_province_is_named_without_its_suffix_and_as_the_whole_province(tmp_pa
     assert not a.ingest([doc.parent]).failed
     ans = a.ask("山东全省的垃圾管理归哪个部门？")
     assert not ans.refused and "住房城乡建设主管部门" in said(ans), ans.answer
+
+
+def test_a_follow_up_asking_the_graver_case_continues_the_provision(store: Path) -> None:
+    """情节严重的话要罚多少？ after a question about one provision: its one term (情节严重) and the frame words
+    (的话, 要) make no new question, so it continues the previous one — not a question to every document."""
+    from assistant.condense import condense
+
+    history = [{"role": "user", "content": "在景区里乱刻乱画，谁来管？"},
+               {"role": "assistant", "content": "由风景名胜区管理机构责令恢复原状或者采取其他补救措施。"}]
+    c = condense("情节严重的话要罚多少？", history)
+    assert c.question.startswith("在景区里乱刻乱画") and c.follows_previous, c
+    ans = assistant(store).ask("情节严重的话要罚多少？", history)
+    assert not ans.refused and {x.clause.doc_title for x in ans.citations} == {"风景名胜区条例"}, ans.answer
