@@ -130,6 +130,13 @@ def _names_a_place(word: str) -> bool:
     return any(freq.get(word[:k] + suffix) for k in (2, 3) if len(word) > k for suffix in "市区县")
 
 
+def _is_city(word: str) -> bool:
+    import jieba
+
+    jieba.dt.check_initialized()
+    return bool(jieba.dt.FREQ.get(word + "市"))
+
+
 def foreign_places(question: str, known: set[str] | frozenset[str], corpus_has: Callable[[str], bool]) -> list[str]:
     """Places the question names (济南, 闵行区, 南京市) that no document is about and no clause mentions."""
     import jieba
@@ -138,7 +145,9 @@ def foreign_places(question: str, known: set[str] | frozenset[str], corpus_has: 
     found = list(find_places(question, known))
     # A bare place word counts when jieba's dictionary knows it as a city (济南 → 济南市): 滨江 may be a
     # district's name but is also "riverside".
-    found += [w.word for w in pseg.cut(question) if w.flag == "ns" and len(w.word) >= 2 and _names_a_place(w.word)]
+    # jieba tags some city names as common nouns (烟台/n): a noun that is a city's name without 市 counts too
+    found += [w.word for w in pseg.cut(question) if len(w.word) >= 2 and (
+        (w.flag == "ns" and _names_a_place(w.word)) or (w.flag in ("n", "nr", "nz") and _is_city(w.word)))]
     out = []
     for place in dict.fromkeys(found):
         bare = _PLACE_SUFFIX.sub("", place) if len(place) >= 3 else place

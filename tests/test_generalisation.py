@@ -324,6 +324,8 @@ def test_a_landmark_named_after_a_city_no_document_covers_is_refused(store: Path
     ans = assistant(store).ask("青岛港码头的岸电设施由谁建设？")
     assert ans.refused and "青岛港" in ans.answer, ans.answer
     assert not assistant(store).ask("泰山景区的门票收入怎么管？").refused
+    ans = assistant(store).ask("烟台对景区里私自开山采石怎么罚？")  # jieba tags 烟台 a common noun
+    assert ans.refused and "烟台" in ans.answer, ans.answer
 
 
 # ---- definition and classification questions -----------------------------------------------------------
