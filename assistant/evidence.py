@@ -37,8 +37,6 @@ SHARED_CHARACTER = 0.3
 RANK_PRIOR = 0.04
 DEFINES_SUPPORT = 0.8  # a definition question's support of the clause defining the word it asks about
 KINDS_FIT = 1.5  # a definition or classification question's defining / dividing clause
-NEIGHBOUR_PRIOR = 0.1  # a later part's clause near the article the part before was answered from
-NEIGHBOUR_REACH = 3
 SANCTION_UNASKED = 0.9  # a penalty article (违反本法规定…罚款) for a question that asks no penalty  # the lexical rank as a tie-breaker between clauses supporting a part alike
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
 MAX_DOCS = 6
@@ -177,7 +175,7 @@ def support_of(terms: Terms, c: Clause, extra: str = "", expand: bool = True) ->
 def fits(part: Part, text: str) -> float:
     """How well a text holds the kind of answer the part asks for (multiplies support when ranking)."""
     info, f = part.info, 1.0
-    if info.wants_number and not info.wants_time and not QUANTITY.search(text):
+    if info.wants_number and not info.wants_time and not states_figure(part, text):
         f *= 0.55
     elif ASKS_TARGET.search(part.text) and not QUANTITY.search(text):
         f *= 0.8  # 各定了什么目标: plans state targets as figures
@@ -209,6 +207,11 @@ def fits(part: Part, text: str) -> float:
         elif _OTHER_TIME.search(text):
             f *= 0.75
     return f
+
+
+def states_figure(part: Part, text: str) -> bool:
+    """Does the text state a figure of the kind asked? Any quantity, or for 分成几类 the count of kinds (分为三类)."""
+    return bool(QUANTITY.search(text)) or bool(ASKS_CLASSES.search(part.text) and CLASSES.search(text))
 
 
 def defines(text: str, terms, question: str = "") -> bool:
@@ -280,11 +283,6 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
             score += 0.1 / n
         if c.kind in ("preamble", "closing"):
             score *= 0.8  # the notice answers questions about the document itself, rarely about its content
-        if used is not None and used != cands.pinned and n != used and part.follows_part and mech.on("neighbours"):
-            u = cands.clauses[used]
-            gap = abs(c.order - u.order)
-            if c.doc_id == u.doc_id and c.kind == KIND_ARTICLE and gap <= NEIGHBOUR_REACH:
-                score += NEIGHBOUR_PRIOR * (1 - gap / (NEIGHBOUR_REACH + 1))
         if n == cands.pinned:
             score += 0.3
         elif n == used:
@@ -558,7 +556,7 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
         return _subject(part, best, cands)  # the clause speaks of another year (2025 for a 2035 question)
     if info.counted and not counts_thing(info.counted, text):
         return f"“{_topic(part, best, cands)}”的具体数值"  # 几座加氢站 is not answered by a count of charging piles
-    if info.wants_number and not info.wants_time and not QUANTITY.search(text) and not part.asks_list:
+    if info.wants_number and not info.wants_time and not states_figure(part, text) and not part.asks_list:
         return f"“{_topic(part, best, cands)}”的具体数值"
     if info.measure and not states_measure(text, info.measure):
         return f"“{_topic(part, best, cands)}”的具体数值"

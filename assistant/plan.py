@@ -34,7 +34,6 @@ class Part:
     asks_article: bool  # 依据哪一条 / 第几条: the answer names the article
     asks_penalty: bool
     follows: bool = False  # has no terms of its own (由谁负责？ / 依据哪一条？): about the part before it
-    follows_part: bool = False  # a part after the first: it continues the question (its answer is usually nearby)
 
     @property
     def text(self) -> str:
@@ -63,7 +62,7 @@ def make_plan(question: str, idx: "ClauseIndex", *, docs: tuple[str, ...] = (), 
         follows = bool(parts) and not [t for t in p.terms if t not in _GENERIC_TERMS]
         p = inherit(p, info, parts[-1].info if parts else None)
         parts.append(Part(p, bool(ASKS_LIST.search(text)) and not p.wants_units, bool(ASKS_WHICH_ARTICLE.search(text)),
-                          bool(ASKS_PENALTY.search(text)), follows, bool(parts)))
+                          bool(ASKS_PENALTY.search(text)), follows))
     return Plan(question, info, tuple(parts) or (Part(info, False, False, False),), docs, compare,
                 tuple(foreign_places(question, named, idx.corpus_has)))
 

@@ -25,15 +25,11 @@ if TYPE_CHECKING:
     from index.store.clause_index import ClauseIndex
 
 PER_PART = 12  # candidates searched for each part
-ROUTED = 6  # candidates searched in each routed document, per part
-ROUTE_DOCS = 2
-ROUTE_SUPPORT = 0.4  # share of the question's content a document's whole text must cover to be searched inside
-ROUTE_MAX_DOCUMENTS = 300  # above this, routing would scan too much text per question; BM25 alone decides
+DOC_TEXT_CACHE = 300  # documents' whole texts kept per index (see doc_text)
 MAX_FAMILY_ITEMS = 12
 DEFINING_DOCS = 3  # documents searched for the clause defining a term a definition question asks about
-CROSS_CHECK = 8
-NEIGHBOURS_OF = 3  # a multi-part question's best clauses whose neighbouring articles are candidates too
-NEIGHBOUR_SPAN = 2  # candidates searched in every document for a figure question that names its documents
+CROSS_CHECK = 8  # candidates searched in every document for a figure question that names its documents
+
 _BREACH = "违反本(?:条例|办法|规定|细则|实施细则|决定|法)"
 
 
@@ -114,16 +110,6 @@ def retrieve(plan: Plan, idx: "ClauseIndex", mech: Mechanisms, k: int, last: Cla
             if rest and places:
                 add(h.clause for h in idx.search(queries[-len(plan.parts)], CROSS_CHECK, doc=rest)
                     if speaks_of(h.clause, places))
-        if not plan.docs and mech.on("doc_routing"):
-            for d in route_documents(plan, idx, mech.on("expansion")):  # search inside the documents whose wording covers the question
-                for p in plan.parts:
-                    add(h.clause for h in idx.search(document_query(p, plan, idx, d, mech), ROUTED, doc=d))
-    if mech.on("neighbours") and len(plan.parts) > 1 and not plan.compare:
-        # a later part continues the first: statutes put a duty's procedure, deadline and licence in the articles
-        # around it (申请 → 决定 → 许可证), so the neighbours of the first part's best clauses are candidates too
-        for c in found[:NEIGHBOURS_OF]:
-            if c.kind == KIND_ARTICLE:
-                add(idx.neighbours(c.clause_id, NEIGHBOUR_SPAN))
     if mech.on("structure") and any(ASKS_DEFINITION.search(p.text) or ASKS_CLASSES.search(p.text) for p in plan.parts):
         add(defining_clauses(plan, idx, found[: 2 * PER_PART]))
     if mech.on("structure"):
@@ -192,41 +178,6 @@ def trusted(c: Clause) -> bool:
     return not addresses_assistant(c.text)
 
 
-def document_query(part: Part, plan: Plan, idx: "ClauseIndex", doc_id: str, mech: Mechanisms) -> str:
-    """The part's query for a search inside one document: its everyday words joined by the words *this*
-    document uses for them (饭店 → 餐饮 where a food-safety 办法 never says 饭店)."""
-    text = doc_text(idx, doc_id)
-    extra = [w for t in part.info.terms if t not in text
-             for w in query_words(t, lambda x: x in text, mech.on("expansion"))]
-    return " ".join([part_query(part, plan, idx, mech), *extra])
-
-
-def route_documents(plan: Plan, idx: "ClauseIndex", expand: bool = True) -> list[str]:
-    """The documents a question is most likely about, by how much of its content the document's whole text
-    covers (with the lexicon's matching: 饭店 finds 餐饮 in a food-safety 办法 even where no single clause
-    ranks high for the everyday words). A question is usually about one document."""
-    from assistant.evidence import term_weights
-
-    metas = [m for m, _ in idx.documents()]
-    if len(metas) > ROUTE_MAX_DOCUMENTS:
-        return []
-    terms = term_weights(plan.parts[0], idx)
-    total = sum(terms.weights.values())
-    if not total:
-        return []
-    from assistant.lexicon import match
-
-    scores = {}
-    for m in metas:
-        check()
-        text = doc_text(idx, m.doc_id)
-        unknown = terms.unknown_in(m.doc_id)
-        scores[m.doc_id] = sum(w * match(t, text, expand, t in unknown, align=False, by_characters=False)
-                               for t, w in terms.weights.items()) / total
-    ranked = sorted(scores, key=scores.get, reverse=True)
-    return [d for d in ranked[:ROUTE_DOCS] if scores[d] >= ROUTE_SUPPORT]
-
-
 _DOC_TEXT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -236,7 +187,7 @@ def doc_text(idx: "ClauseIndex", doc_id: str) -> str:
     meta = idx.resolve_doc(doc_id)
     key = (doc_id, meta.content_hash)
     if key not in cache:
-        if len(cache) > ROUTE_MAX_DOCUMENTS:
+        if len(cache) > DOC_TEXT_CACHE:
             cache.clear()
         cache[key] = "\n".join(c.text for c in idx.clauses(doc_id))
     return cache[key]

@@ -303,16 +303,6 @@ def test_everyday_wording_of_what_happens_to_an_offender_asks_for_the_penalty() 
         assert ASKS_PENALTY.search(q), q
 
 
-def test_a_later_part_is_looked_for_in_the_articles_around_the_first_parts(store: Path) -> None:
-    """`neighbours`: …要审批吗？审批前要做什么？ — statutes put a procedure's steps in neighbouring articles, so the
-    second part, whose few words fit many clauses, is answered from the article next to the first part's."""
-    q = "想在景区搞大型游乐设施要审批吗？审批前要做什么？"
-    ans = assistant(store).ask(q)
-    assert [c.clause.label for c in ans.citations][:2] == ["第二十九条", "第二十八条"], ans.answer
-    assert "审核" in said(ans)
-    assert "第二十八条" not in [c.clause.label for c in assistant(store, "neighbours").ask(q).citations]
-
-
 def test_a_landmark_named_after_a_city_no_document_covers_is_refused(store: Path) -> None:
     """日照港 / 密云水库 / 青岛港: a place word whose first characters name a city, county or district; when no
     document is about it or mentions it, the question is out of scope and the refusal names it. A landmark the
