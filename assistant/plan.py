@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # What a part asks beyond its terms. Each names the class of questions it serves.
 ASKS_LIST = re.compile(r"哪些|哪几|什么条件|哪些条件|包括什么|包含什么|哪些情形|哪些内容|哪些行为|列举|有什么要求|什么情况下|哪些情况|"
-                       r"主要目标|主要任务|哪些措施|什么措施|哪些方面|几类|几种|分别叫|分别是什么")  # lists and broad questions: a lead with its items
+                       r"主要目标|主要任务|哪些措施|什么措施|哪些方面|几类|几种|分别叫|分别是什么|什么样的")  # lists and broad questions: a lead with its items
 ASKS_WHICH_ARTICLE = re.compile(r"第几条|哪一条|哪条|第几款|哪一款|出自哪|哪个条款|依据是什么|依据哪|根据哪|什么依据|法律依据|哪项规定")
 ASKS_PENALTY = re.compile(r"罚|处罚|处分|法律责任|怎么处理|如何处理|什么处理|怎么处置|后果|追究|承担什么责任|什么责任")
 # A part that is only a question word (由谁负责？ / 罚多少？) continues the part before it.

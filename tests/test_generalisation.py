@@ -379,3 +379,11 @@ def test_a_follow_up_asking_the_graver_case_continues_the_provision(store: Path)
     assert c.question.startswith("在景区里乱刻乱画") and c.follows_previous, c
     ans = assistant(store).ask("情节严重的话要罚多少？", history)
     assert not ans.refused and {x.clause.doc_title for x in ans.citations} == {"风景名胜区条例"}, ans.answer
+
+
+def test_what_kind_of_question_asks_for_the_articles_list(store: Path) -> None:
+    """什么样的X会… asks for the conditions an article lists (a list question, class 2): the 项 are quoted, not the
+    one catch-all item that shares the question's words."""
+    ans = assistant(store).ask("什么样的电力用户供电企业可以中止供电？")
+    text = said(ans)
+    assert ans.citations[0].clause.label == "第十六条" and "盗窃电能" in text and "（一）" in text, ans.answer
