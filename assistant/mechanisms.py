@@ -24,8 +24,10 @@ def unknown_mechanisms(names: Iterable[str]) -> list[str]:
     return [n for n in names if n not in MECHANISMS]
 
 
-# A part is answered when its best clause supports it at least this much (share of the question's content the
-# clause covers). Calibrated on the two blind dev splits: `python -m eval refusal-curve --suite blind_dev` (and blind2_dev).
+# A part is answered when its best clause's confidence reaches this: its support (share of the question's content
+# the clause covers), moved by its margin over the next clause when `margin` is on (assistant/evidence.py:
+# confidence). Calibrated on the three blind dev splits: `python -m eval refusal-curve --suite blind_dev` (and
+# blind2_dev, blind3_dev; the pooled table is in the README).
 REFUSE_BELOW = 0.45
 
 
