@@ -120,20 +120,19 @@ _GENERIC_TERMS = frozenset("处罚 罚款 罚 规定 部门 单位 条例 依据
 def _names_a_place(word: str) -> bool:
     """A place word jieba's dictionary knows as a city (济南 → 济南市), or a landmark named after a city, county or
     district (日照港, 密云水库, 青岛港: its first two or three characters are one)."""
-    import jieba
-
-    jieba.dt.check_initialized()
-    freq = jieba.dt.FREQ
-    if freq.get(word + "市"):
-        return True
-    return any(freq.get(word[:k] + suffix) for k in (2, 3) if len(word) > k for suffix in "市区县")
+    return _is_city(word) or any(_known_place(word[:k] + suffix) for k in (2, 3) if len(word) > k for suffix in "市区县")
 
 
 def _is_city(word: str) -> bool:
+    return _known_place(word + "市")
+
+
+def _known_place(name: str) -> bool:
+    """Is `name` (济南市, 密云县) a word of jieba's dictionary?"""
     import jieba
 
     jieba.dt.check_initialized()
-    return bool(jieba.dt.FREQ.get(word + "市"))
+    return bool(jieba.dt.FREQ.get(name))
 
 
 def foreign_places(question: str, known: set[str] | frozenset[str], corpus_has: Callable[[str], bool]) -> list[str]:

@@ -248,39 +248,22 @@ def load_embedder(
     family = _model_family(name_or_path, config)
     use_fp16 = device.startswith("cuda")
     try:
+        from index.store.flag_compat import flag_embedding
+
+        common = dict(use_fp16=use_fp16, devices=device, batch_size=batch_size, query_max_length=max_length,
+                      passage_max_length=max_length)
         if family == "m3":
-            from index.store.flag_compat import flag_embedding
-
-            BGEM3FlagModel = flag_embedding().BGEM3FlagModel
-
-            model = BGEM3FlagModel(
-                str(folder),
-                use_fp16=use_fp16,
-                devices=device,
-                batch_size=batch_size,
-                query_max_length=max_length,
-                passage_max_length=max_length,
-                return_dense=True,
-                return_sparse=False,
-                return_colbert_vecs=False,
-            )
+            model = flag_embedding().BGEM3FlagModel(
+                str(folder), return_dense=True, return_sparse=False, return_colbert_vecs=False, **common)
             dense_key: str | None = "dense_vecs"
         else:
-            from index.store.flag_compat import flag_embedding
-
-            FlagModel = flag_embedding().FlagModel
-
-            model = FlagModel(
+            model = flag_embedding().FlagModel(
                 str(folder),
                 query_instruction_for_retrieval=BGE_ZH_QUERY_INSTRUCTION if family == "bge-zh" else None,
                 query_instruction_format="{}{}",
                 pooling_method="cls",
                 normalize_embeddings=True,
-                use_fp16=use_fp16,
-                devices=device,
-                batch_size=batch_size,
-                query_max_length=max_length,
-                passage_max_length=max_length,
+                **common,
             )
             dense_key = None
     except Exception as e:  # transformers/torch raise many types; all mean "this folder can't be loaded"
