@@ -387,3 +387,22 @@ def test_what_kind_of_question_asks_for_the_articles_list(store: Path) -> None:
     ans = assistant(store).ask("什么样的电力用户供电企业可以中止供电？")
     text = said(ans)
     assert ans.citations[0].clause.label == "第十六条" and "盗窃电能" in text and "（一）" in text, ans.answer
+
+
+def test_a_figure_written_in_chinese_numerals_answers_a_how_many_question(tmp_path: Path) -> None:
+    """Statutes write figures in Chinese numerals with any unit (二十五度, 三星级, 十六周岁, 六层以下): a 多少 /
+    几 question is answered by such a clause, not refused for want of a figure."""
+    doc = tmp_path / "docs" / "某市山地保护条例.md"
+    doc.parent.mkdir()
+    doc.write_text(
+        "# 某市山地保护条例\n\n第一条 为了保护山地生态，制定本条例。\n\n"
+        "第八条 禁止在二十度以上的坡地上开垦种植农作物。\n\n"
+        "第九条 山地保护区内新建的宾馆应当达到绿色建筑三星级标准，建筑高度不得超过六层以下的限高。\n\n"
+        "第十条 未满十六周岁的未成年人进入山地探险区，应当由监护人陪同。\n", encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    for q, label, figure in (("坡度超过多少度的山坡不准开荒种地？", "第八条", "二十度"),
+                             ("山里新盖的宾馆要达到几星级的绿色建筑标准？", "第九条", "三星级"),
+                             ("多大年纪以下的孩子去探险区必须有大人陪着？", "第十条", "十六周岁")):
+        ans = a.ask(q)
+        assert not ans.refused and ans.citations[0].clause.label == label and figure in said(ans), (q, ans.answer)
