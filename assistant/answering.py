@@ -79,7 +79,7 @@ def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] 
     cands = retrieve(plan, idx, mech, max(k, 10))
     best: dict[int, float] = {}
     for part in plan.parts:
-        terms = term_weights(part, idx)
+        terms = term_weights(part, idx, mech)
         for ch in rank_part(part, cands, terms, mech, lambda c: not plan.docs or c.doc_id in plan.docs, idx):
             best[ch.n] = max(best.get(ch.n, 0.0), ch.score)
     evidence = sorted(best, key=lambda n: (-best[n], n))

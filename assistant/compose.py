@@ -188,7 +188,7 @@ def _compare(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms
 
     lines, found = [], 0
     part = plan.parts[0]
-    weights = term_weights(part, idx)
+    weights = term_weights(part, idx, mech)
     for d in plan.docs:
         ranked = rank_part(part, cands, weights, mech, lambda c, d=d: c.doc_id == d, idx)
         name = idx.short_name(d)
@@ -209,7 +209,7 @@ def _unit(ch: Choice, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms, s
     check()
     c = cands.clauses[ch.n]
     part = ch.part
-    weights = term_weights(part, idx).for_doc(c.doc_id)
+    weights = term_weights(part, idx, mech).for_doc(c.doc_id)
     if c.kind == KIND_TABLE_ROW:
         return cite(c.text, ch.n)
     structure = mech.on("structure")

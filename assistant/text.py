@@ -116,5 +116,13 @@ def is_dictionary_word(word: str) -> bool:
     return bool(jieba.dt.FREQ.get(word))
 
 
+def general_frequency(word: str) -> int:
+    """How often the word occurs in general Chinese: its count in jieba's dictionary (0 when absent)."""
+    import jieba
+
+    jieba.initialize()
+    return jieba.dt.FREQ.get(word) or 0
+
+
 def strip_markers(text: str) -> str:
     return MARKER_RE.sub("", text)

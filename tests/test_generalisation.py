@@ -406,3 +406,26 @@ def test_a_figure_written_in_chinese_numerals_answers_a_how_many_question(tmp_pa
                              ("多大年纪以下的孩子去探险区必须有大人陪着？", "第十条", "十六周岁")):
         ans = a.ask(q)
         assert not ans.refused and ans.citations[0].clause.label == label and figure in said(ans), (q, ans.answer)
+
+
+def test_common_words_no_document_uses_do_not_make_a_refusal(tmp_path: Path) -> None:
+    """邻居家里偷偷用公共的水: 家里 is common in everyday Chinese and in no document; it says how the question is
+    asked, so the penalty article answers (`common_words` off: refused for want of 家里). A question the documents
+    don't answer is still refused, and the refusal names what is missing (水压) before the everyday words."""
+    doc = tmp_path / "docs" / "某市供水条例.md"
+    doc.parent.mkdir()
+    doc.write_text(
+        "# 某市供水条例\n\n第一条 为了加强城市供水管理，制定本条例。\n\n"
+        "第十二条 用户对水表计量准确性有异议的，可以申请计量检定机构检定。经检定，水表误差超出规定标准的，"
+        "检定费用由供水企业承担。\n\n第十三条 供水企业因工程施工需要停止供水的，应当提前二十四小时通知用户。\n\n"
+        "第十四条 禁止盗用城市公共供水，禁止擅自改装、拆除供水设施。\n\n"
+        "第三十条 违反本条例第十四条规定，盗用城市公共供水的，由供水主管部门责令改正，处二千元以上二万元以下罚款。\n",
+        encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    q = "邻居家里偷偷用公共的水，会被罚多少？"
+    ans = a.ask(q)
+    assert not ans.refused and ans.citations[0].clause.label == "第三十条" and "二千元以上二万元以下" in said(ans), ans.answer
+    assert Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("common_words",)).ask(q).refused
+    out = a.ask("我觉得家里的水压太低，能找谁投诉？")
+    assert out.refused and out.answer.index("水压") < out.answer.index("觉得"), out.answer
