@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from assistant import budget
@@ -19,7 +20,7 @@ from assistant.grounding import check_answer, renumber
 from assistant.mechanisms import Mechanisms
 from assistant.meta import meta_answer
 from assistant.plan import Plan, make_plan, named_documents
-from assistant.retrieve import Candidates, retrieve
+from assistant.retrieve import Candidates, retrieve, sanction_word
 from assistant.text import strip_markers
 from assistant.types import Answer, Draft, Sentence
 from index.models import Hit
@@ -95,7 +96,7 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
             deadline: "Deadline | None" = None) -> Prepared:
     idx = assistant.index
     mech = mechanisms_of(assistant)
-    cond = condense(question, history, idx.aliases())
+    cond = condense(question, history, idx.aliases(), partial(sanction_word, idx))
     if backend != "extractive" and history:
         from assistant.backends import llm_condense
 
@@ -112,9 +113,22 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
         evidence = choose(plan, cands, idx, mech)
         said = strip_markers(cond.previous_answer or "")
         result = meta or compose(plan, evidence, cands, idx, mech, said)
+        result = _circumstance_not_set(result, cond, cands)
     except budget.OverBudget:
         return Prepared(cond, plan, cands, Evidence(()), TimedOut())
     return Prepared(cond, plan, cands, evidence, result)
+
+
+def _circumstance_not_set(result, cond: Condensed, cands: Candidates):
+    """情节严重的话呢？ about an article that sets no graver case: say so before quoting it, so its penalty is not
+    read as the answer for the graver case."""
+    if not cond.circumstances or cands.pinned is None or not isinstance(result, Draft):
+        return result
+    c = cands.clauses[cands.pinned]
+    missing = [w for w in cond.circumstances if w not in c.text]
+    if not missing:
+        return result
+    return replace(result, text=f"{c.citation}未就“{'、'.join(missing)}”的情形另作规定[{cands.pinned}]。" + result.text)
 
 
 PARAPHRASE_SHARE = 0.4  # of an earlier answer's content bigrams a clause must hold to be what it spoke of

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from assistant.question import _PERIOD, _YEAR, QUESTION_WORDS, find_places
 from assistant.text import strip_markers, words
@@ -24,9 +24,13 @@ class Condensed:
     question: str  # standalone
     follows_previous: bool  # resolved against the previous turn (这项 / 其中 …): pin its cited clause
     previous_answer: str | None  # the previous assistant turn, to find the clause it cited
+    circumstances: tuple[str, ...] = ()  # 情节严重 in 情节严重的话呢？: asked of the provision just discussed
 
 
-def condense(question: str, history: Sequence[dict] | None, places: set[str] | frozenset[str] = frozenset()) -> Condensed:
+def condense(question: str, history: Sequence[dict] | None, places: set[str] | frozenset[str] = frozenset(),
+             sanction_word: Callable[[str], bool] | None = None) -> Condensed:
+    """`sanction_word(w)`: does the documents' use of w say it is a circumstance of a sanction (情节严重, 拒不改正,
+    逾期), so 情节严重的话呢？ asks more about the provision just discussed rather than naming a new topic."""
     q = question.strip()
     turns = [(t.get("role"), str(t.get("content") or "")) for t in (history or []) if isinstance(t, dict)]
     users = [c for r, c in turns if r == "user" and c.strip()]
@@ -35,9 +39,10 @@ def condense(question: str, history: Sequence[dict] | None, places: set[str] | f
         return Condensed(q, False, None)
     prev = users[0].strip()
     for u in users[1:]:
-        prev, _ = _resolve(u.strip(), prev, places)
-    standalone, pinned = _resolve(q, prev, places)
-    return Condensed(standalone, pinned, answers[-1] if answers else None)
+        prev, _ = _resolve(u.strip(), prev, places, sanction_word)
+    standalone, pinned = _resolve(q, prev, places, sanction_word)
+    asked = _circumstances(q, sanction_word) if pinned else ()
+    return Condensed(standalone, pinned, answers[-1] if answers else None, asked)
 
 
 def _entities(text: str, places: set[str] | frozenset[str]) -> list[str]:
@@ -51,16 +56,18 @@ def _entities(text: str, places: set[str] | frozenset[str]) -> list[str]:
 _SENTENCE = re.compile(r"[^？?。！!]+[？?。！!]?")
 
 
-def _resolve(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[str, bool]:
+def _resolve(q: str, prev: str, places: set[str] | frozenset[str],
+             sanction_word: Callable[[str], bool] | None = None) -> tuple[str, bool]:
     sentences = [m.group(0) for m in _SENTENCE.finditer(q) if m.group(0).strip()]
     if len(sentences) > 1 and _FOLLOW.search(sentences[0]) and not _ANAPHORA.search(sentences[0]):
         # 那遛狗不捡狗屎呢？归谁管？: the first sentence swaps the topic, the rest asks more about the new one
-        first, pinned = _resolve_one(sentences[0], prev, places)
+        first, pinned = _resolve_one(sentences[0], prev, places, sanction_word)
         return first.rstrip("？?。 ") + "？" + "".join(sentences[1:]), pinned
-    return _resolve_one(q, prev, places)
+    return _resolve_one(q, prev, places, sanction_word)
 
 
-def _resolve_one(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[str, bool]:
+def _resolve_one(q: str, prev: str, places: set[str] | frozenset[str],
+                 sanction_word: Callable[[str], bool] | None = None) -> tuple[str, bool]:
     q_ents, p_ents = _entities(q, places), _entities(prev, places)
     q_years, p_years = _YEAR.findall(q), _YEAR.findall(prev)
     q_periods, p_periods = _PERIOD.findall(q), _PERIOD.findall(prev)
@@ -84,6 +91,9 @@ def _resolve_one(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[
     if _FOLLOW.search(q) and core and not own_terms and not q_ents:
         # 那对单位呢？ / 个人呢？: another side of the same provision, not a new topic
         return prev.rstrip("？?。 ") + "，" + _LEAD.sub("", q), True
+    if _FOLLOW.search(q) and core and not q_ents and _circumstances(q, sanction_word):
+        # 情节严重的话呢？ / 拒不改正呢？: a circumstance of the sanction just discussed, not a new topic
+        return prev.rstrip("？?。 ") + "，" + _LEAD.sub("", q), True
     if _FOLLOW.search(q) and core:  # 光伏呢？ / 如果没按证排放呢？: the new topic, the old frame
         ents = "".join(q_ents) or "".join(p_ents)
         when = ""
@@ -100,6 +110,21 @@ def _resolve_one(q: str, prev: str, places: set[str] | frozenset[str]) -> tuple[
         # A new question in the same conversation keeps the documents it was about.
         return prev.rstrip("？?。 ") + "，" + q, False
     return q, False
+
+
+def _circumstances(q: str, sanction_word: Callable[[str], bool] | None) -> tuple[str, ...]:
+    """The follow-up's own words when every one is a circumstance of a sanction (情节严重的话呢？), else ()."""
+    if sanction_word is None or not _FOLLOW.search(q):
+        return ()
+    core = _FILLER.sub("", _LEAD.sub("", q).strip()).strip("，, 的“”")
+    own = [w for w in words(core) if len(w) >= 2 and w not in QUESTION_WORDS and not _function_word(w, core)]
+    if not own or not all(sanction_word(w) for w in own):
+        return ()
+    phrase = _CONDITIONAL.sub("", core).strip("，, 的“”")  # 要是拒不改正的话 → 拒不改正
+    return (phrase,) if phrase else tuple(own)
+
+
+_CONDITIONAL = re.compile(r"^(?:要是|如果|假如|万一|若是|倘若|若)|(?:的话|的时候|的情况下?)$")
 
 
 def _function_word(word: str, text: str) -> bool:

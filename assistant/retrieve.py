@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from assistant.budget import check
 from assistant.lexicon import CompoundFinder, query_words
-from assistant.patterns import ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, CLASSES, IN_FORCE
+from assistant.patterns import ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, CLASSES, IN_FORCE, PENALTY
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.provisions import is_list_lead
@@ -279,3 +279,14 @@ def penalties_for(idx: "ClauseIndex", clauses: list[Clause]) -> list[Clause]:
         ref = re.compile(_BREACH + re.escape(c.label) + "(?![一二三四五六七八九十百零])")
         out.extend(x for x in by_doc[c.doc_id] if ref.search(x.text) and x.clause_id != c.clause_id)
     return out
+
+
+SANCTION_SHARE = 0.8  # of the clauses using a word that must be penalty clauses for it to be a sanction's circumstance
+SANCTION_SAMPLE = 40
+
+
+def sanction_word(idx: "ClauseIndex", word: str) -> bool:
+    """Do the documents use `word` almost only in penalty clauses (情节严重, 拒不改正, 逾期, 违法所得; not 排放,
+    光伏, 个人)? Read from the clauses a search for it finds, at least three of which must hold it."""
+    using = [h.clause.text for h in idx.search(word, SANCTION_SAMPLE) if word in h.clause.text]
+    return len(using) >= 3 and sum(bool(PENALTY.search(t)) for t in using) >= SANCTION_SHARE * len(using)

@@ -429,3 +429,23 @@ def test_common_words_no_document_uses_do_not_make_a_refusal(tmp_path: Path) -> 
     assert Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("common_words",)).ask(q).refused
     out = a.ask("我觉得家里的水压太低，能找谁投诉？")
     assert out.refused and out.answer.index("水压") < out.answer.index("觉得"), out.answer
+
+
+def test_a_follow_up_naming_a_circumstance_of_the_sanction_stays_on_the_article(store: Path) -> None:
+    """情节严重的呢？ / 要是拒不改正呢？ after a penalty answer: words the documents use almost only in penalty
+    clauses are a circumstance of the sanction just quoted, not a new topic for every document. The article is
+    quoted again — with a line saying so when it sets no separate case for that circumstance."""
+    a = assistant(store)
+
+    def follow(first: str, then: str):
+        ans = a.ask(first)
+        return ans, a.ask(then, [{"role": "user", "content": first}, {"role": "assistant", "content": ans.answer}])
+
+    first, ans = follow("未经审核在景区里设置大型户外广告，会怎么处罚？", "情节严重的呢？")
+    assert first.citations[0].clause.label == "第四十五条", first.answer
+    assert ans.citations[0].clause.label == "第四十五条" and "10万元以上20万元以下" in said(ans), ans.answer
+    assert "未就" not in said(ans), ans.answer
+    first, ans = follow("在景区里开山采石会怎么处罚？", "要是情节严重呢？")
+    assert first.citations[0].clause.label == "第四十条", first.answer
+    assert {c.clause.label for c in ans.citations} == {"第四十条"}, ans.answer
+    assert said(ans).startswith("《风景名胜区条例》第四十条未就“情节严重”的情形另作规定"), ans.answer
