@@ -288,10 +288,10 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     if len(lines) > 1:  # a lead-in and its items
         head, items = lines[0], lines[1:]
         if part.asks_list or len(head) + sum(map(len, items)) <= budget * 1.5:
-            kept = _take(items, budget - len(head), [support(weights, i) for i in items])
+            kept = _take(items, budget - len(head), [support(weights, i) for i in items],
+                         _covering(items, part, weights, budget - len(head)))
         else:
-            best = max(items, key=lambda i: support(weights, i) * fits(part, i))
-            kept = [best]
+            kept = [items[i] for i in sorted(_covering(items, part, weights, budget - len(head)))]
         return head + "".join(kept)
     sents = _sentences(p)
     ranked = sorted(sents, key=lambda s: -(support(weights, s) * fits(part, s)))
@@ -303,14 +303,36 @@ def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:
     return "".join(s for s in sents if s in kept)
 
 
-def _take(items: list[str], budget: int, asked: list[float] | None = None) -> list[str]:
-    """Items within the budget, in document order: first those the question speaks of, the ones it speaks of most
-    first (推说老板不在 → the item on 不在岗为由 before items sharing only 检查), then the others from the top; the
-    last says how many there are when some are left to the citation."""
+COVER_SHARE = 0.15  # of the question's weight an item must add, in terms no kept item has, to be kept too
+SAID = 0.75  # a term is said by a kept item when matched this well (安全网 does not say 安全帽 by their shared 安全)
+
+
+def _covering(items: list[str], part: Part, weights: Terms, budget: int) -> list[int]:
+    """The item the question speaks of most, and any other item naming what it left unsaid (错别字 in one 项,
+    配料表顺序 in another: a question naming two cases is answered by both)."""
+    chosen = [max(range(len(items)), key=lambda i: support(weights, items[i]) * fits(part, items[i]))]
+    total = sum(weights.weights.values()) or 1.0
+    while len(chosen) < len(items):
+        said = "".join(items[j] for j in chosen)
+        unsaid = weights.only({t for t in weights.weights if support(weights.only({t}), said) < SAID})
+        if not unsaid.weights:
+            break
+        rest = [i for i in range(len(items)) if i not in chosen]
+        gain, i = max((support(unsaid, items[i]) * sum(unsaid.weights.values()) / total, i) for i in rest)
+        if gain < COVER_SHARE or len(said) + len(items[i]) > max(budget, 60) * 2:
+            break
+        chosen.append(i)
+    return chosen
+
+
+def _take(items: list[str], budget: int, asked: list[float] | None = None, named: list[int] = ()) -> list[str]:
+    """Items within the budget, in document order: the items naming what the question names (`named`) and those
+    it speaks of, the ones it speaks of most first (推说老板不在 → the item on 不在岗为由 before items sharing only
+    检查), then the others from the top; the last says how many there are when some are left to the citation."""
     asked = asked or [0.0] * len(items)
     order = sorted(range(len(items)), key=lambda i: (-asked[i], i))
-    chosen: list[int] = []
-    for i in order:
+    chosen: list[int] = list(named)
+    for i in (i for i in order if i not in named):
         if chosen and sum(len(items[j]) for j in chosen) + len(items[i]) > max(budget, 60):
             break
         chosen.append(i)

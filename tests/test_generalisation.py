@@ -449,3 +449,28 @@ def test_a_follow_up_naming_a_circumstance_of_the_sanction_stays_on_the_article(
     assert first.citations[0].clause.label == "第四十条", first.answer
     assert {c.clause.label for c in ans.citations} == {"第四十条"}, ans.answer
     assert said(ans).startswith("《风景名胜区条例》第四十条未就“情节严重”的情形另作规定"), ans.answer
+
+
+def test_a_question_naming_two_cases_quotes_the_item_for_each(tmp_path: Path) -> None:
+    """A question naming two cases (没戴安全帽、脚手架没挂安全网) that two different 项 of a long article list:
+    both items are quoted, not only the one sharing most words."""
+    doc = tmp_path / "docs" / "某市建筑工地安全管理办法.md"
+    doc.parent.mkdir()
+    doc.write_text(
+        "# 某市建筑工地安全管理办法\n\n第一条 为了加强建筑工地安全管理，制定本办法。\n\n"
+        "第二十条 施工单位应当落实安全生产责任，定期组织安全检查，及时消除事故隐患，并做好检查记录。"
+        "有下列情形之一的，属于一般安全隐患，由建设主管部门责令限期整改：\n"
+        "（一）作业人员进入施工现场未按照规定佩戴安全帽、安全带等个人防护用品，或者特种作业人员未取得相应资格证书上岗作业，"
+        "或者未接受岗前安全教育培训和安全技术交底的；\n"
+        "（二）施工现场临时用电未按照规定设置配电箱、漏电保护装置和接地保护，或者电线私拉乱接、随地拖拽，"
+        "或者配电箱未上锁、未设置警示标识，由非电工人员擅自接线的；\n"
+        "（三）脚手架未按照规定设置安全网、防护栏杆、挡脚板，或者搭设完毕后未经验收即投入使用，"
+        "或者在大风、暴雨等恶劣天气后未经检查即继续使用的；\n"
+        "（四）施工现场消防通道被占用、堵塞，或者未按照规定配备灭火器材、消防水源，或者在宿舍、仓库等区域"
+        "违规使用明火、存放易燃易爆物品的；\n"
+        "（五）夜间施工照明不足，或者危险区域未设置明显的安全警示标志的。\n", encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    ans = a.ask("工地上有工人没戴安全帽、脚手架也没挂安全网，这些算安全隐患吗？")
+    text = said(ans)
+    assert ans.citations[0].clause.label == "第二十条" and "安全帽" in text and "安全网" in text, ans.answer
