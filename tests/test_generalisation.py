@@ -474,3 +474,24 @@ def test_a_question_naming_two_cases_quotes_the_item_for_each(tmp_path: Path) ->
     ans = a.ask("工地上有工人没戴安全帽、脚手架也没挂安全网，这些算安全隐患吗？")
     text = said(ans)
     assert ans.citations[0].clause.label == "第二十条" and "安全帽" in text and "安全网" in text, ans.answer
+
+
+def test_each_part_of_a_two_part_question_is_read_on_its_own_words(tmp_path: Path) -> None:
+    """燃气泄漏 in both parts (燃气泄漏了，抢修队伍多久之内必须到达？发现燃气泄漏可以拨打什么电话？) is their shared
+    subject; the first part's own words (抢修, 到达) name the article that answers it, which says 漏气 — so it is
+    answered directly, while with `part_terms` off the shared subject it lacks makes it only the closest clause."""
+    doc = tmp_path / "docs" / "某市燃气安全管理条例.md"
+    doc.parent.mkdir()
+    doc.write_text(
+        "# 某市燃气安全管理条例\n\n第一条 为了加强燃气安全管理，制定本条例。\n\n"
+        "第二十条 用户发现燃气泄漏的，应当立即关闭阀门、开窗通风，可以拨打本市燃气抢修专线电话96777报警。"
+        "燃气企业接到报警后应当立即组织处置，并在两小时内向燃气主管部门报告。\n\n"
+        "第二十一条 燃气企业接到漏气报告后，应当安排抢修人员在三十分钟内到达现场。\n", encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    q = "燃气泄漏了，抢修队伍多久之内必须到达？发现燃气泄漏可以拨打什么电话？"
+    ans = a.ask(q)
+    assert [c.clause.label for c in ans.citations] == ["第二十一条", "第二十条"], ans.answer
+    assert "三十分钟内" in said(ans) and "96777" in said(ans) and "最接近" not in said(ans), ans.answer
+    off = Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("part_terms",)).ask(q)
+    assert said(off).startswith("文件中没有直接的规定，最接近的是"), off.answer
