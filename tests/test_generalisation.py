@@ -495,3 +495,21 @@ def test_each_part_of_a_two_part_question_is_read_on_its_own_words(tmp_path: Pat
     assert "三十分钟内" in said(ans) and "96777" in said(ans) and "最接近" not in said(ans), ans.answer
     off = Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("part_terms",)).ask(q)
     assert said(off).startswith("文件中没有直接的规定，最接近的是"), off.answer
+
+
+def test_several_or_these_is_no_question_for_a_number(tmp_path: Path) -> None:
+    """好几天 / 这几年 say "several" / "these": 停水好几天了，要不要送水？ asks whether, not how many, and is
+    answered by the article rather than refused for want of a figure."""
+    from assistant.question import analyze
+
+    assert not analyze("停水好几天了，供水企业要不要给居民送水？").wants_number
+    assert not analyze("这几年小区的水压为什么几乎没变？").wants_number
+    assert analyze("停水几天以上要送水？").wants_number
+    doc = tmp_path / "docs" / "某市城市供水服务条例.md"
+    doc.parent.mkdir()
+    doc.write_text("# 某市城市供水服务条例\n\n第一条 为了规范城市供水服务，制定本条例。\n\n"
+                   "第十九条 连续停水超过二十四小时的，供水企业应当采取临时供水措施，为居民用户送水到户。\n", encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    ans = a.ask("停水好几天了，供水企业要不要给居民送水？")
+    assert not ans.refused and "送水到户" in said(ans), ans.answer
