@@ -399,6 +399,10 @@ def test_a_figure_written_in_chinese_numerals_answers_a_how_many_question(tmp_pa
         "第八条 禁止在二十度以上的坡地上开垦种植农作物。\n\n"
         "第九条 山地保护区内新建的宾馆应当达到绿色建筑三星级标准，建筑高度不得超过六层以下的限高。\n\n"
         "第十条 未满十六周岁的未成年人进入山地探险区，应当由监护人陪同。\n", encoding="utf-8")
+    from assistant.patterns import QUANTITY
+
+    # an article's own number before 县级以上 is no figure: 第四十一条县级以上人民政府… states none
+    assert not QUANTITY.search("第四十一条县级以上人民政府旅游等有关部门") and not QUANTITY.search("依照第三十二项")
     a = Assistant(store=tmp_path / "store", retrieval="lexical")
     assert not a.ingest([doc.parent]).failed
     for q, label, figure in (("坡度超过多少度的山坡不准开荒种地？", "第八条", "二十度"),
