@@ -268,7 +268,8 @@ def _article(ch: Choice, c: Clause, weights: Terms, cands: Candidates, structure
     elif sum(map(len, paragraphs)) <= ARTICLE_WHOLE:
         chosen = paragraphs
     else:
-        scored = sorted(paragraphs, key=lambda p: -(support(weights, p) * fits(part, p)))
+        scored = sorted(paragraphs, key=lambda p: -(support(weights, p) * fits(part, p)
+                                                    * (LISTING_FIT if part.asks_list and _ITEMS.search(p) else 1.0)))
         chosen = [scored[0]]
         if part.asks_penalty and not PENALTY.search(scored[0]):
             chosen += [p for p in scored[1:] if PENALTY.search(p)][:1]
@@ -278,6 +279,10 @@ def _article(ch: Choice, c: Clause, weights: Terms, cands: Candidates, structure
     budget = LIST_BUDGET if part.asks_list else UNIT_BUDGET
     text = "".join(_fit_paragraph(p, part, weights, budget // len(chosen)) for p in chosen)
     return "".join(cite(s, ch.n) for s in _sentences(text))
+
+
+LISTING_FIT = 1.3  # 第七十八条禁止做哪些事？: of an article's 款, the one listing 项 answers a list question
+_ITEMS = re.compile(r"[：:]\s*[（(][一二三四五六七八九十]+[)）]")
 
 
 def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:

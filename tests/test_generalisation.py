@@ -517,3 +517,27 @@ def test_several_or_these_is_no_question_for_a_number(tmp_path: Path) -> None:
     assert not a.ingest([doc.parent]).failed
     ans = a.ask("停水好几天了，供水企业要不要给居民送水？")
     assert not ans.refused and "送水到户" in said(ans), ans.answer
+
+
+def test_a_list_question_about_a_named_article_quotes_the_paragraph_with_its_items(tmp_path: Path) -> None:
+    """第十二条不许经营者做哪些事？: of the article's 款, the one introducing its 项 (不得有下列行为：（一）…)
+    answers a list question, though the first 款 shares the question's words as well."""
+    doc = tmp_path / "docs" / "某市集贸市场管理条例.md"
+    doc.parent.mkdir()
+    doc.write_text(
+        "# 某市集贸市场管理条例\n\n第一条 为了规范集贸市场秩序，制定本条例。\n\n"
+        "第十二条 市场经营者应当遵守法律法规和市场管理规约，亮照经营、明码标价，服从市场开办者的统一管理，"
+        "维护市场的公共秩序和环境卫生，自觉接受市场监督管理部门和消费者的监督；市场经营者应当建立进货查验和"
+        "销售台账制度，如实记录商品的名称、数量、进货日期和供货者名称，台账保存期限不少于两年，"
+        "并按照市场开办者的要求做好摊位周边的清扫保洁和垃圾分类投放。\n\n"
+        "市场经营者不得有下列行为：\n\n（一）销售腐败变质、霉变生虫、超过保质期或者来源不明的食品和食用农产品；\n\n"
+        "（二）使用不合格的计量器具，或者以短斤少两、以次充好、掺杂掺假等方式损害消费者权益；\n\n"
+        "（三）占用市场通道、消防通道摆摊设点，或者擅自搭建棚亭、扩大经营面积；\n\n"
+        "（四）强买强卖、欺行霸市，或者以暴力、威胁等手段排挤其他经营者；\n\n"
+        "（五）宰杀、销售国家和本市禁止交易的野生动物及其制品；\n\n"
+        "（六）在市场内焚烧垃圾，或者向下水道倾倒油污和其他废弃物。\n", encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    ans = a.ask("集贸市场管理条例第十二条不许经营者做哪些事？")
+    text = said(ans)
+    assert ans.citations[0].clause.label == "第十二条" and "短斤少两" in text and "欺行霸市" in text, ans.answer
