@@ -508,7 +508,7 @@ def test_several_or_these_is_no_question_for_a_number(tmp_path: Path) -> None:
 
     assert not analyze("停水好几天了，供水企业要不要给居民送水？").wants_number
     assert not analyze("这几年小区的水压为什么几乎没变？").wants_number
-    assert analyze("停水几天以上要送水？").wants_number
+    assert analyze("停水几天以上要送水？").wants_number and analyze("停水要提前几天通知？").wants_number
     doc = tmp_path / "docs" / "某市城市供水服务条例.md"
     doc.parent.mkdir()
     doc.write_text("# 某市城市供水服务条例\n\n第一条 为了规范城市供水服务，制定本条例。\n\n"
