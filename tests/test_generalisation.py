@@ -42,6 +42,16 @@ def said(answer) -> str:
     return strip_markers(answer.answer)
 
 
+def over_one_document(tmp_path: Path, name: str, text: str) -> Assistant:
+    """An assistant over one document of our own, written to `name` under tmp_path."""
+    doc = tmp_path / "docs" / name
+    doc.parent.mkdir()
+    doc.write_text(text, encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([doc.parent]).failed
+    return a
+
+
 # ---- 1. everyday words vs the documents' words -------------------------------------------------------
 
 
@@ -334,17 +344,12 @@ def test_a_classification_question_lists_every_kind(tmp_path: Path) -> None:
     """X分成几类？ / X分几类？: the clause dividing X into kinds (分为以下三类, a count of kinds is a figure) answers
     with all its items — not the penalty article that speaks of sorted waste in passing, and no refusal for want
     of a figure."""
-    doc = tmp_path / "docs" / "某市餐厨废弃物管理办法.md"
-    doc.parent.mkdir()
-    doc.write_text(
+    a = over_one_document(tmp_path, "某市餐厨废弃物管理办法.md", (
         "# 某市餐厨废弃物管理办法\n\n第一条 为了加强餐厨废弃物管理，制定本办法。\n\n"
         "第二条 餐厨废弃物按照来源分为以下三类：\n（一）餐饮单位产生的餐饮垃圾；\n（二）食堂产生的厨余残渣；\n"
         "（三）农贸市场产生的果蔬垃圾。\n\n"
         "第三条 餐厨废弃物应当分类投放、分类收集、分类运输、分类处理，交由取得许可的单位收运，收运单位应当每日清运。\n\n"
-        "第四条 违反本办法规定，收运单位将已经分类的餐厨废弃物混装混运的，由城市管理部门责令改正，处一千元以上五千元以下罚款。\n",
-        encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
+        "第四条 违反本办法规定，收运单位将已经分类的餐厨废弃物混装混运的，由城市管理部门责令改正，处一千元以上五千元以下罚款。\n"))
     for q in ("在这个市，餐厨废弃物要分成几类？", "餐厨垃圾分几类？"):
         ans = a.ask(q)
         assert not ans.refused and ans.citations[0].clause.label == "第二条", ans.answer
@@ -357,13 +362,9 @@ def test_a_province_is_named_without_its_suffix_and_as_the_whole_province(tmp_pa
     from index.aliases import doc_aliases
 
     assert {"山东", "全省", "本省"} <= doc_aliases("山东省生活垃圾管理条例")
-    doc = tmp_path / "docs" / "某省生活垃圾管理条例.md"
-    doc.parent.mkdir()
-    doc.write_text("# 山东省生活垃圾管理条例\n\n第五条 省人民政府住房城乡建设主管部门负责全省生活垃圾管理工作的组织、协调、指导和监督。\n"
-                   "设区的市、县（市、区）人民政府城市管理主管部门负责本行政区域内生活垃圾的监督管理工作。\n",
-                   encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
+    a = over_one_document(tmp_path, "某省生活垃圾管理条例.md", (
+        "# 山东省生活垃圾管理条例\n\n第五条 省人民政府住房城乡建设主管部门负责全省生活垃圾管理工作的组织、协调、指导和监督。\n"
+        "设区的市、县（市、区）人民政府城市管理主管部门负责本行政区域内生活垃圾的监督管理工作。\n"))
     ans = a.ask("山东全省的垃圾管理归哪个部门？")
     assert not ans.refused and "住房城乡建设主管部门" in said(ans), ans.answer
 
@@ -416,17 +417,12 @@ def test_common_words_no_document_uses_do_not_make_a_refusal(tmp_path: Path) -> 
     """邻居家里偷偷用公共的水: 家里 is common in everyday Chinese and in no document; it says how the question is
     asked, so the penalty article answers (`common_words` off: refused for want of 家里). A question the documents
     don't answer is still refused, and the refusal names what is missing (水压) before the everyday words."""
-    doc = tmp_path / "docs" / "某市供水条例.md"
-    doc.parent.mkdir()
-    doc.write_text(
+    a = over_one_document(tmp_path, "某市供水条例.md", (
         "# 某市供水条例\n\n第一条 为了加强城市供水管理，制定本条例。\n\n"
         "第十二条 用户对水表计量准确性有异议的，可以申请计量检定机构检定。经检定，水表误差超出规定标准的，"
         "检定费用由供水企业承担。\n\n第十三条 供水企业因工程施工需要停止供水的，应当提前二十四小时通知用户。\n\n"
         "第十四条 禁止盗用城市公共供水，禁止擅自改装、拆除供水设施。\n\n"
-        "第三十条 违反本条例第十四条规定，盗用城市公共供水的，由供水主管部门责令改正，处二千元以上二万元以下罚款。\n",
-        encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
+        "第三十条 违反本条例第十四条规定，盗用城市公共供水的，由供水主管部门责令改正，处二千元以上二万元以下罚款。\n"))
     q = "邻居家里偷偷用公共的水，会被罚多少？"
     ans = a.ask(q)
     assert not ans.refused and ans.citations[0].clause.label == "第三十条" and "二千元以上二万元以下" in said(ans), ans.answer
@@ -458,9 +454,7 @@ def test_a_follow_up_naming_a_circumstance_of_the_sanction_stays_on_the_article(
 def test_a_question_naming_two_cases_quotes_the_item_for_each(tmp_path: Path) -> None:
     """A question naming two cases (没戴安全帽、脚手架没挂安全网) that two different 项 of a long article list:
     both items are quoted, not only the one sharing most words."""
-    doc = tmp_path / "docs" / "某市建筑工地安全管理办法.md"
-    doc.parent.mkdir()
-    doc.write_text(
+    a = over_one_document(tmp_path, "某市建筑工地安全管理办法.md", (
         "# 某市建筑工地安全管理办法\n\n第一条 为了加强建筑工地安全管理，制定本办法。\n\n"
         "第二十条 施工单位应当落实安全生产责任，定期组织安全检查，及时消除事故隐患，并做好检查记录。"
         "有下列情形之一的，属于一般安全隐患，由建设主管部门责令限期整改：\n"
@@ -472,9 +466,7 @@ def test_a_question_naming_two_cases_quotes_the_item_for_each(tmp_path: Path) ->
         "或者在大风、暴雨等恶劣天气后未经检查即继续使用的；\n"
         "（四）施工现场消防通道被占用、堵塞，或者未按照规定配备灭火器材、消防水源，或者在宿舍、仓库等区域"
         "违规使用明火、存放易燃易爆物品的；\n"
-        "（五）夜间施工照明不足，或者危险区域未设置明显的安全警示标志的。\n", encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
+        "（五）夜间施工照明不足，或者危险区域未设置明显的安全警示标志的。\n"))
     ans = a.ask("工地上有工人没戴安全帽、脚手架也没挂安全网，这些算安全隐患吗？")
     text = said(ans)
     assert ans.citations[0].clause.label == "第二十条" and "安全帽" in text and "安全网" in text, ans.answer
@@ -484,15 +476,11 @@ def test_each_part_of_a_two_part_question_is_read_on_its_own_words(tmp_path: Pat
     """燃气泄漏 in both parts (燃气泄漏了，抢修队伍多久之内必须到达？发现燃气泄漏可以拨打什么电话？) is their shared
     subject; the first part's own words (抢修, 到达) name the article that answers it, which says 漏气 — so it is
     answered directly, while with `part_terms` off the shared subject it lacks makes it only the closest clause."""
-    doc = tmp_path / "docs" / "某市燃气安全管理条例.md"
-    doc.parent.mkdir()
-    doc.write_text(
+    a = over_one_document(tmp_path, "某市燃气安全管理条例.md", (
         "# 某市燃气安全管理条例\n\n第一条 为了加强燃气安全管理，制定本条例。\n\n"
         "第二十条 用户发现燃气泄漏的，应当立即关闭阀门、开窗通风，可以拨打本市燃气抢修专线电话96777报警。"
         "燃气企业接到报警后应当立即组织处置，并在两小时内向燃气主管部门报告。\n\n"
-        "第二十一条 燃气企业接到漏气报告后，应当安排抢修人员在三十分钟内到达现场。\n", encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
+        "第二十一条 燃气企业接到漏气报告后，应当安排抢修人员在三十分钟内到达现场。\n"))
     q = "燃气泄漏了，抢修队伍多久之内必须到达？发现燃气泄漏可以拨打什么电话？"
     ans = a.ask(q)
     assert [c.clause.label for c in ans.citations] == ["第二十一条", "第二十条"], ans.answer
@@ -509,12 +497,9 @@ def test_several_or_these_is_no_question_for_a_number(tmp_path: Path) -> None:
     assert not analyze("停水好几天了，供水企业要不要给居民送水？").wants_number
     assert not analyze("这几年小区的水压为什么几乎没变？").wants_number
     assert analyze("停水几天以上要送水？").wants_number and analyze("停水要提前几天通知？").wants_number
-    doc = tmp_path / "docs" / "某市城市供水服务条例.md"
-    doc.parent.mkdir()
-    doc.write_text("# 某市城市供水服务条例\n\n第一条 为了规范城市供水服务，制定本条例。\n\n"
-                   "第十九条 连续停水超过二十四小时的，供水企业应当采取临时供水措施，为居民用户送水到户。\n", encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
+    a = over_one_document(tmp_path, "某市城市供水服务条例.md", (
+        "# 某市城市供水服务条例\n\n第一条 为了规范城市供水服务，制定本条例。\n\n"
+        "第十九条 连续停水超过二十四小时的，供水企业应当采取临时供水措施，为居民用户送水到户。\n"))
     ans = a.ask("停水好几天了，供水企业要不要给居民送水？")
     assert not ans.refused and "送水到户" in said(ans), ans.answer
 
@@ -522,9 +507,7 @@ def test_several_or_these_is_no_question_for_a_number(tmp_path: Path) -> None:
 def test_a_list_question_about_a_named_article_quotes_the_paragraph_with_its_items(tmp_path: Path) -> None:
     """第十二条不许经营者做哪些事？: of the article's 款, the one introducing its 项 (不得有下列行为：（一）…)
     answers a list question, though the first 款 shares the question's words as well."""
-    doc = tmp_path / "docs" / "某市集贸市场管理条例.md"
-    doc.parent.mkdir()
-    doc.write_text(
+    a = over_one_document(tmp_path, "某市集贸市场管理条例.md", (
         "# 某市集贸市场管理条例\n\n第一条 为了规范集贸市场秩序，制定本条例。\n\n"
         "第十二条 市场经营者应当遵守法律法规和市场管理规约，亮照经营、明码标价，服从市场开办者的统一管理，"
         "维护市场的公共秩序和环境卫生，自觉接受市场监督管理部门和消费者的监督；市场经营者应当建立进货查验和"
@@ -535,9 +518,7 @@ def test_a_list_question_about_a_named_article_quotes_the_paragraph_with_its_ite
         "（三）占用市场通道、消防通道摆摊设点，或者擅自搭建棚亭、扩大经营面积；\n\n"
         "（四）强买强卖、欺行霸市，或者以暴力、威胁等手段排挤其他经营者；\n\n"
         "（五）宰杀、销售国家和本市禁止交易的野生动物及其制品；\n\n"
-        "（六）在市场内焚烧垃圾，或者向下水道倾倒油污和其他废弃物。\n", encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
+        "（六）在市场内焚烧垃圾，或者向下水道倾倒油污和其他废弃物。\n"))
     ans = a.ask("集贸市场管理条例第十二条不许经营者做哪些事？")
     text = said(ans)
     assert ans.citations[0].clause.label == "第十二条" and "短斤少两" in text and "欺行霸市" in text, ans.answer
