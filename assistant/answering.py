@@ -8,6 +8,7 @@ No stage calls back into an earlier one, and each mechanism (assistant/mechanism
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -126,8 +127,9 @@ def _circumstance_not_set(result, cond: Condensed, cands: Candidates):
         return result
     c = cands.clauses[cands.pinned]
     missing = [w for w in cond.circumstances if w not in c.text]
-    if not missing:
-        return result
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", result.text)}
+    if not missing or any(all(w in cands.clauses[n].text for w in missing) for n in cited if n in cands.clauses):
+        return result  # the article sets it, or the answer quotes another that does (另见第六十九条：…情节严重的…)
     return replace(result, text=f"{c.citation}未就“{'、'.join(missing)}”的情形另作规定[{cands.pinned}]。" + result.text)
 
 

@@ -449,6 +449,10 @@ def test_a_follow_up_naming_a_circumstance_of_the_sanction_stays_on_the_article(
     assert first.citations[0].clause.label == "第四十条", first.answer
     assert {c.clause.label for c in ans.citations} == {"第四十条"}, ans.answer
     assert said(ans).startswith("《风景名胜区条例》第四十条未就“情节严重”的情形另作规定"), ans.answer
+    # the earlier answer quoted a second article too, which sets the graver case: it answers, with no such line
+    first, ans = follow("没有排污许可证就排放污染物，怎么罚？", "情节严重的呢？")
+    assert {"第六十六条", "第六十九条"} <= {c.clause.label for c in first.citations}, first.answer
+    assert "责令停业、关闭" in said(ans) and "未就" not in said(ans), ans.answer
 
 
 def test_a_question_naming_two_cases_quotes_the_item_for_each(tmp_path: Path) -> None:
