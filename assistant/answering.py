@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from assistant import budget
@@ -97,7 +97,8 @@ def prepare(assistant: "Assistant", question: str, history: Sequence[dict] | Non
             deadline: "Deadline | None" = None) -> Prepared:
     idx = assistant.index
     mech = mechanisms_of(assistant)
-    cond = condense(question, history, idx.aliases(), partial(sanction_word, idx))
+    # the follow-up's words are looked up in the store once, however often condensing asks about them
+    cond = condense(question, history, idx.aliases(), lru_cache(maxsize=None)(partial(sanction_word, idx)))
     if backend != "extractive" and history:
         from assistant.backends import llm_condense
 

@@ -20,8 +20,8 @@ from assistant.plan import Part, Plan
 from assistant.patterns import (ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_TARGET, CLASSES, DATE,
                                 DEFINITION, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, UNIT_WORDS)
 from assistant.question import counts_thing
-from assistant.text import general_frequency
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
+from assistant.text import general_frequency
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
 
 if TYPE_CHECKING:

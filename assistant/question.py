@@ -16,14 +16,16 @@ from index.synonyms import known_phrases, synonyms
 # Asks who: a question word before 部门/单位… (没资质的单位 / 用人单位 name a party, they don't ask who).
 _DEPT = re.compile(r"(?:哪个|哪些|什么|哪一?级|哪家|哪几个|哪类|哪一个)(?:部门|单位|机关|机构|政府|主管)|谁|牵头|主管部门|责任单位|责任部门|"
                    r"负责部门|负责单位|由[^，。？]{0,6}负责|归哪|职责|找哪|向哪")
-# 好几天 / 这几年 / 几乎 say "several", "these", "almost": no number is asked
-_NUMBER = re.compile(r"(?<!或)多少|(?<![好没这那近头])几(?!乎)[个座家项辆台条万千百%]?|比例|比重|百分之|多大|多高|多长|多久|上限|下限|数量|规模|面积|容量|金额")
+# 多少 / 几 asking a number: 或多少 / 好几天 / 这几年 / 几乎 say "somewhat", "several", "these", "almost"
+_JI = r"(?<![好没这那近头])几"
+_HOW_MANY = r"(?<!或)多少|" + _JI + r"(?!乎)"
+_NUMBER = re.compile(_HOW_MANY + r"[个座家项辆台条万千百%]?|比例|比重|百分之|多大|多高|多长|多久|上限|下限|数量|规模|面积|容量|金额")
 _MONEY = re.compile(r"多少钱|多少[\u4e00-\u9fff]{0,4}(?:费|津贴|补贴|奖金|奖励|补助)|罚款|罚多少|罚金|补贴|补助|奖励多少|资金多少|每[千平个座户]|怎么罚|如何罚|如何处罚|怎么处罚|怎样处罚|怎么处理|如何处理|怎么罚款"
                     r"|(?:什么|哪些|何种|怎样的)(?:处罚|罚则|法律责任)|受到.{0,8}处罚|处罚(?:是什么|有哪些|标准)|罚则|法律责任")
 # 多少万吨 / 几个 / 多少平方米: the measure the answer must be stated in.
 # (Classifiers such as 个/座/辆 are interchangeable in documents, so only units of measure count.)
-_ASKED_MEASURE = re.compile(r"(?:(?<!或)多少|(?<![好没这那近头])几)个?(工作日|万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元|年|小时|分钟|个月|倍|米|张|人|名)")
-_TIME = re.compile(r"什么时候|何时|哪一年|哪年|哪天|哪一天|哪日|期限|多久|多长时间|(?<![好没这那近头])几[天日]|截至|起施行|生效")
+_ASKED_MEASURE = re.compile(r"(?:" + _HOW_MANY + r")个?(工作日|万吨|吨|万千瓦|千瓦|平方米|平方公里|公顷|亩|公里|立方米|天|日|元|万元|年|小时|分钟|个月|倍|米|张|人|名)")
+_TIME = re.compile(r"什么时候|何时|哪一年|哪年|哪天|哪一天|哪日|期限|多久|多长时间|" + _JI + r"[天日]|截至|起施行|生效")
 COMPARE_CUE = _COMPARE = re.compile(r"分别|各自|对比|比较|相比|有何不同|有什么不同|区别|一样吗|相同吗|相差|差多少|哪个更|各是|各为|各规划|各打算|都是")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两\d]+)条")
 _BREACHED = re.compile(r"违反(?:本|《?[\u4e00-\u9fff]{0,24}?(?=条例|办法|规定|细则|决定))?(?:条例|办法|规定|细则|决定)?》?第([一二三四五六七八九十百零〇两\d]+)条")

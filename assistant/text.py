@@ -110,10 +110,7 @@ def words(text: str) -> tuple[str, ...]:
 
 def is_dictionary_word(word: str) -> bool:
     """In jieba's dictionary (not a guess of its HMM, which yields debris such as 些情况下市)."""
-    import jieba
-
-    jieba.initialize()
-    return bool(jieba.dt.FREQ.get(word))
+    return general_frequency(word) > 0
 
 
 def general_frequency(word: str) -> int:
