@@ -32,6 +32,9 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # to the Kangxi radical ⼀ U+2F00, 金 to ⾦, 月 to ⽉): NFKC turns them back. Only these blocks are normalised —
 # NFKC would also fold full-width punctuation (（一） → (一)), which the documents' structure depends on.
 _CJK_COMPAT = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+# Characters that print nothing: zero-width spaces and joiners, word joiner, BOM, soft hyphen. Web pages saved as
+# text carry them, even on lines of their own, which would otherwise become an empty paragraph an answer quotes.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 # Full-width punctuation and CJK brackets.
 _FW_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
 _SPACE = r"[ \t\u00a0\u3000]+"
@@ -136,7 +139,7 @@ def _is_wrapped(widths: list[int]) -> tuple[bool, float]:
 
 def normalize_text(raw: str, fmt: str = "txt") -> NormalizedText:
     """Turn extracted text into paragraph lines (see module docstring)."""
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    raw = _INVISIBLE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
     raw = _CJK_COMPAT.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), raw)
     markdown = fmt == "md"
     if markdown:

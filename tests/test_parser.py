@@ -253,6 +253,18 @@ def test_kangxi_radicals_from_a_pdf_text_layer_keep_the_structure():
     assert not any(c.label.startswith("第") and c.label.endswith("段") for c in odd.clauses)
 
 
+def test_invisible_characters_from_a_saved_web_page_make_no_text():
+    """Statutes saved from web pages carry zero-width spaces (on lines of their own, between 款) and soft hyphens:
+    they must not become a paragraph of an article, which an answer would quote as an empty sentence."""
+    text = (CORPUS / "上海市环境保护条例.md").read_text(encoding="utf-8")
+    plain = parse_document(text, fmt="md", path="条例.md", content_hash="x")
+    dirty = text.replace("\n\n", "\n\n\u200b\n\n", 40).replace("环境", "环\u200b境", 5).replace("条例", "条\u00ad例", 3)
+    odd = parse_document(dirty, fmt="md", path="条例.md", content_hash="x")
+    assert [c.label for c in odd.clauses] == [c.label for c in plain.clauses]
+    assert [c.text for c in odd.clauses] == [c.text for c in plain.clauses]
+    assert odd.meta.title == plain.meta.title
+
+
 def test_full_width_punctuation_is_not_folded():
     assert normalize_text("（一）１．目标：１０％").text == "（一）１．目标：１０％"
 
