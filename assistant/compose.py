@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.budget import check
-from assistant.evidence import (Candidates, Choice, Evidence, Missing, Terms, clause_text, fits, other_time, support,
-                                term_weights, time_matches)
+from assistant.evidence import (Candidates, Choice, Evidence, Missing, Terms, clause_text, fits, lists, other_time,
+                                support, term_weights, time_matches)
 from assistant.patterns import ASKS_TARGET, MONEY, PENALTY, QUANTITY, UNIT_WORDS
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
@@ -268,8 +268,7 @@ def _article(ch: Choice, c: Clause, weights: Terms, cands: Candidates, structure
     elif sum(map(len, paragraphs)) <= ARTICLE_WHOLE:
         chosen = paragraphs
     else:
-        scored = sorted(paragraphs, key=lambda p: -(support(weights, p) * fits(part, p)
-                                                    * (LISTING_FIT if part.asks_list and _ITEMS.search(p) else 1.0)))
+        scored = sorted(paragraphs, key=lambda p: -(support(weights, p) * fits(part, p) * _listing_fit(part, p)))
         chosen = [scored[0]]
         if part.asks_penalty and not PENALTY.search(scored[0]):
             chosen += [p for p in scored[1:] if PENALTY.search(p)][:1]
@@ -283,6 +282,16 @@ def _article(ch: Choice, c: Clause, weights: Terms, cands: Candidates, structure
 
 LISTING_FIT = 1.3  # 第七十八条禁止做哪些事？: of an article's 款, the one listing 项 answers a list question
 _ITEMS = re.compile(r"[：:]\s*[（(][一二三四五六七八九十]+[)）]")
+
+
+def _listing_fit(part: Part, paragraph: str) -> float:
+    """Of an article's 款, a list question is answered by the one listing 项, or the kind of thing it asks for
+    (应该采取哪些措施 ~ 景区应当采取引导旅游者、调整路线、暂停开放等措施)."""
+    if not part.asks_list:
+        return 1.0
+    if _ITEMS.search(paragraph) or (part.listed and lists(paragraph, part.listed)):
+        return LISTING_FIT
+    return 1.0
 
 
 def _fit_paragraph(p: str, part: Part, weights: Terms, budget: int) -> str:

@@ -220,6 +220,14 @@ def fits(part: Part, text: str) -> float:
     return f
 
 
+
+
+def lists(text: str, kind: str) -> bool:
+    """Does the text list things of this kind: …、…等措施, 下列条件, 以下情形, 措施包括, 措施：?"""
+    k = re.escape(kind)
+    return bool(re.search(rf"、[^。；，]{{1,30}}等{k}|(?:下列|以下|如下){k}|{k}(?:包括|主要有|有：|：)", text))
+
+
 def states_figure(part: Part, text: str) -> bool:
     """Does the text state a figure of the kind asked? Any quantity, or for 分成几类 the count of kinds (分为三类)."""
     return bool(QUANTITY.search(text)) or bool(ASKS_CLASSES.search(part.text) and CLASSES.search(text))

@@ -21,6 +21,8 @@ ASKS_LIST = re.compile(r"哪些|哪几|什么条件|哪些条件|包括什么|�
                        r"主要目标|主要任务|哪些措施|什么措施|哪些方面|几类|几种|分别叫|分别是什么|什么样的")  # lists and broad questions: a lead with its items
 ASKS_WHICH_ARTICLE = re.compile(r"第几条|哪一条|哪条|第几款|哪一款|出自哪|哪个条款|依据是什么|依据哪|根据哪|什么依据|法律依据|哪项规定")
 ASKS_PENALTY = re.compile(r"罚|处罚|处分|法律责任|怎么处理|如何处理|什么处理|怎么处置|后果|追究|承担什么责任|什么责任")
+# 哪些措施 / 什么条件 / 哪几类情形: the two characters after the question word name what is listed.
+_LISTED = re.compile(r"(?:哪些|哪几[类种项个]?|什么样?的?)([\u4e00-\u9fff]{2})")
 # A part that is only a question word (由谁负责？ / 罚多少？) continues the part before it.
 _SPLIT = re.compile(r"[？?]|；|;")
 MAX_NAMED_DOCS = 12  # a name that fits more documents than this names none of them in particular
@@ -38,6 +40,12 @@ class Part:
     @property
     def text(self) -> str:
         return self.info.text
+
+    @property
+    def listed(self) -> str | None:
+        """What a list question asks for: 措施 in 应该采取哪些措施, 条件 in 要满足什么条件."""
+        m = _LISTED.search(self.text) if self.asks_list else None
+        return m.group(1) if m else None
 
 
 @dataclass(frozen=True)

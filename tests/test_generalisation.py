@@ -526,3 +526,20 @@ def test_a_list_question_about_a_named_article_quotes_the_paragraph_with_its_ite
     ans = a.ask("集贸市场管理条例第十二条不许经营者做哪些事？")
     text = said(ans)
     assert ans.citations[0].clause.label == "第十二条" and "短斤少两" in text and "欺行霸市" in text, ans.answer
+
+
+def test_a_list_question_quotes_the_paragraph_listing_the_kind_of_thing_it_asks_for(tmp_path: Path) -> None:
+    """游泳馆里人快满了，要采取哪些措施？: of the article's 款, the one listing 措施 (限制入场、分时段开放等措施)
+    answers, though the first 款 shares the question's words (游泳馆, 采取) as well."""
+    a = over_one_document(tmp_path, "某市体育场馆管理办法.md", (
+        "# 某市体育场馆管理办法\n\n第一条 为了加强体育场馆管理，制定本办法。\n\n"
+        "第二十二条 游泳馆应当核定并公示最大接待人数，配备与接待人数相适应的救生员和水质检测人员，"
+        "通过入口显示屏、网络平台等方式公布实时在馆人数，并可以采取网上预约、错峰票价等办法调节客流，"
+        "保持池水清洁和更衣区域通风，每日开放前检查池岸防滑设施、水下照明和紧急呼叫装置，"
+        "发现损坏的应当立即停止使用相关区域并在修复后重新开放，救生员应当全程在岗、不得擅离观察位置。\n\n"
+        "在馆人数接近最大接待人数时，游泳馆应当采取暂停售票、限制入场、分时段开放等措施，并向体育主管部门报告。\n\n"
+        "体育主管部门应当定期检查游泳馆的救生设施配备、水质和接待人数管理情况，对检查中发现的问题督促整改，"
+        "并将检查结果向社会公布，作为游泳馆等级评定和政府购买公共体育服务的依据。\n"))
+    ans = a.ask("周末游泳馆里快挤不下了，馆方该采取哪些措施？")
+    text = said(ans)
+    assert not ans.refused and "限制入场" in text and "分时段开放" in text, ans.answer
