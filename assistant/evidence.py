@@ -42,6 +42,13 @@ COMMON_UNSEEN = 0.3
 # A term found no other way, scored by the rarest character it shares with the text, times this. Chosen on the two
 # blind dev splits (0.2 / 0.3 / 0.4 / 0.5 / 0.8): above 0.3 questions the documents don't answer get answered.
 SHARED_CHARACTER = 0.3
+# An everyday word: general Chinese uses it (jieba's dictionary count at least EVERYDAY_GENERAL) and statutes
+# hardly ever (used by fewer than two of 3,385 statutes when EVERYDAY_STATUTES is 0; index/statute_words.py):
+# 客人 3,444, 楼上 1,082, 饭馆 242, 碗筷 166; but 暖气费 (2) is a rare word, and 物业费 / 登记费 are statutes' words
+# (14 / 16 statutes). Chosen on the four blind dev splits (general 5 / 20 / 50 / 100 / 300 / 1,000; statutes
+# 0 / 2 / 5): 100 and 0 is the only setting that loses no split.
+EVERYDAY_GENERAL = 100
+EVERYDAY_STATUTES = 0
 RANK_PRIOR = 0.04
 DEFINES_SUPPORT = 0.8  # a definition question's support of the clause defining the word it asks about
 KINDS_FIT = 1.5  # a definition or classification question's defining / dividing clause
@@ -136,9 +143,17 @@ def term_weights(part: Part, idx: "ClauseIndex", mech: Mechanisms = Mechanisms()
         if (mech.on("common_words") and not idx.corpus_has(t) and general_frequency(t) >= COMMON_WORD
                 and not pos.get(t, "n").startswith("n")):
             w *= COMMON_UNSEEN  # 觉得 / 家里: common words no document uses say how it is asked, not what
+        elif mech.on("everyday_words") and not idx.corpus_has(t) and everyday_word(t):
+            w *= COMMON_UNSEEN  # 客人 / 楼上 / 饭馆: the documents word it otherwise
         out[t] = w * (VERB_WEIGHT if pos.get(t) == "v" else 1.0)  # 不接 / 拉走: how it happened; nouns say what
     chars = idx.char_rarity(ch for t in out for ch in t) if getattr(idx, "characters", False) else {}
     return Terms(out, _doc_uses(idx), chars=chars)
+
+
+def everyday_word(term: str) -> bool:
+    from index.statute_words import statute_frequency
+
+    return general_frequency(term) >= EVERYDAY_GENERAL and statute_frequency(term) <= EVERYDAY_STATUTES
 
 
 def _doc_uses(idx: "ClauseIndex") -> Callable[[str, str], bool]:

@@ -62,6 +62,21 @@ def test_everyday_words_find_the_documents_words(store: Path) -> None:
     assert ans.citations[0].clause.label == "第三十八条"
 
 
+def test_everyday_words_statutes_never_use_do_not_refuse_the_question(tmp_path: Path) -> None:
+    """小孩 / 店里 / 老板: general Chinese uses them and statutes never do (the `everyday_words` mechanism), so a
+    document not using them says nothing against answering; 营业执照 / 年检 are statutes' words, and a document
+    lacking them does not answer the question."""
+    a = over_one_document(tmp_path, "某市餐饮服务食品安全管理办法.md", (
+        "# 某市餐饮服务食品安全管理办法\n\n第一条 为了保障餐饮服务食品安全，制定本办法。\n\n"
+        "第十八条 餐饮服务提供者应当按照要求对餐具、饮具进行清洗消毒，不得使用未经清洗消毒的餐具、饮具。\n\n"
+        "第十九条 餐饮服务提供者应当定期维护食品加工、贮存、陈列等设施、设备。\n\n"
+        "第三十条 违反本办法第十八条规定的，由市场监督管理部门责令改正，给予警告；拒不改正的，"
+        "处五千元以上五万元以下罚款。\n"))
+    ans = a.ask("小孩在店里用的碗没消毒，老板会被罚多少？")
+    assert not ans.refused and ans.citations[0].clause.label == "第三十条" and "五千元" in said(ans), ans.answer
+    assert a.ask("饭馆的营业执照多久年检一次？").refused
+
+
 def test_a_compound_spelled_out_in_the_documents_is_matched(store: Path) -> None:
     """景区 → 风景名胜区, its characters in order: the penalty article is found, and supported better with the
     lexicon than without it (`--without expansion`)."""
