@@ -220,6 +220,39 @@ def test_a_follow_up_that_swaps_the_topic_and_asks_more_drops_the_old_topic(stor
     assert "风景名胜区管理机构" in said(ans), ans.answer
 
 
+def test_a_follow_up_about_the_same_conduct_by_another_party_stays_on_the_provision() -> None:
+    """那换成个体户做了同样的事呢？ / 学校食堂也这种情况呢？: the conduct just asked about, by another party — the
+    previous question continues (and its cited clause is pinned); it is no new topic in a borrowed frame."""
+    from assistant.condense import condense
+
+    history = [{"role": "user", "content": "企业在统计调查中虚报数据，会被怎么罚？"},
+               {"role": "assistant", "content": "责令改正，给予警告，可以并处罚款。"}]
+    for follow in ("那换成个体户做了同样的事呢？", "学校食堂也是这种情况呢？"):
+        c = condense(follow, history)
+        assert c.follows_previous and c.question.startswith("企业在统计调查中虚报数据"), c.question
+
+
+def test_a_follow_up_in_a_new_topic_keeps_the_previous_question_s_asking_not_a_word_of_its_topic() -> None:
+    """导游向旅游主管部门隐瞒事故，会被怎么罚？ then 那旅行社漏报呢？: the frame kept is 怎么罚 (the asking at the end),
+    not 由哪些部门负责 read off the topic's 主管部门."""
+    from assistant.condense import condense
+
+    history = [{"role": "user", "content": "导游向旅游主管部门隐瞒事故，会被怎么罚？"},
+               {"role": "assistant", "content": "由旅游主管部门责令改正。"}]
+    q = condense("那旅行社漏报呢？", history).question
+    assert "旅行社漏报" in q and "怎么罚" in q and "部门负责" not in q, q
+
+
+def test_places_a_follow_up_carries_over_keep_their_order() -> None:
+    """上海全市…: the previous question's names come back in the order it wrote them, run after run."""
+    from assistant.condense import condense
+
+    history = [{"role": "user", "content": "上海全市的风电装机到2025年要达到多少？"},
+               {"role": "assistant", "content": "260万千瓦。"}]
+    q = condense("那光伏装机呢？", history, places=frozenset({"上海", "全市", "上海市"})).question
+    assert q.startswith("上海全市光伏装机"), q
+
+
 def test_effective_date_question_finds_the_article_saying_when(store: Path) -> None:
     """何时实行/生效 (a class): the article 本条例自…起施行 answers, whatever word the question uses for 施行."""
     ans = assistant(store).ask("风景名胜区条例哪一天开始实行？")
@@ -430,7 +463,8 @@ def test_a_figure_written_in_chinese_numerals_answers_a_how_many_question(tmp_pa
 
 def test_common_words_no_document_uses_do_not_make_a_refusal(tmp_path: Path) -> None:
     """邻居家里偷偷用公共的水: 家里 is common in everyday Chinese and in no document; it says how the question is
-    asked, so the penalty article answers (`common_words` off: refused for want of 家里). A question the documents
+    asked, so the penalty article answers (`common_words` and `everyday_words`, which both count 家里, off: refused
+    for want of 家里). A question the documents
     don't answer is still refused, and the refusal names what is missing (水压) before the everyday words."""
     a = over_one_document(tmp_path, "某市供水条例.md", (
         "# 某市供水条例\n\n第一条 为了加强城市供水管理，制定本条例。\n\n"
@@ -441,7 +475,8 @@ def test_common_words_no_document_uses_do_not_make_a_refusal(tmp_path: Path) -> 
     q = "邻居家里偷偷用公共的水，会被罚多少？"
     ans = a.ask(q)
     assert not ans.refused and ans.citations[0].clause.label == "第三十条" and "二千元以上二万元以下" in said(ans), ans.answer
-    assert Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("common_words",)).ask(q).refused
+    assert Assistant(store=tmp_path / "store", retrieval="lexical",
+                     disabled=("common_words", "everyday_words")).ask(q).refused
     out = a.ask("我觉得家里的水压太低，能找谁投诉？")
     assert out.refused and out.answer.index("水压") < out.answer.index("觉得"), out.answer
 
