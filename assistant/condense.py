@@ -13,7 +13,8 @@ from typing import Callable, Sequence
 from assistant.question import _PERIOD, _YEAR, QUESTION_WORDS, find_places
 from assistant.text import strip_markers, words
 
-_ANAPHORA = re.compile(r"这项|该项|此项|这条|该条|此条|本条|上述|这个|这些|这一|其中|它的|它们|该措施|这方面|那条|那项")
+_ANAPHORA = re.compile(r"这项|该项|此项|这条|该条|此条|本条|上述|这个|这些|这一|其中|它的|它们|该措施|这方面|那条|那项"
+                       r"|同样的|同样情况|这种|这样的|这类")  # 个体户干了同样的事呢？: the conduct just asked about
 _FOLLOW = re.compile(r"(?:呢|吗)\s*[？?]?\s*$")
 _LEAD = re.compile(r"^(?:那么?|那|还有|再问一下|请问|另外|对于|至于|换成|如果是)\s*")
 _FILLER = re.compile(r"的?(?:目标|要求|情况|规定|指标|数值|数字|任务)?(?:是多少|是什么|有哪些|怎么样|如何)?(?:呢|吗)?[？?]?$")
@@ -49,7 +50,7 @@ def _entities(text: str, places: set[str] | frozenset[str]) -> list[str]:
     """Documents and places a question names (any document alias: 全市, 条例, 青浦区 …)."""
     text = _LEAD.sub("", text)
     found = [a for a in sorted(places, key=len, reverse=True) if a in text]
-    found = [a for a in found if not any(a != o and a in o for o in found)]
+    found = sorted((a for a in found if not any(a != o and a in o for o in found)), key=text.find)  # as written
     return found + [p for p in find_places(text) if not any(p in a or a in p for a in found)]
 
 
@@ -156,6 +157,9 @@ def _swap(text: str, old: list[str], new: list[str], prefix: str = "", suffix: s
 def _tail(prev: str) -> str:
     """The question phrase of the previous question: 是多少 / 由哪些部门负责 / 有什么要求."""
     p = prev.rstrip("？?。 ")
+    last = re.split(r"[，,；;]", p)[-1]  # 公司给统计部门报了假数据，罚款一般是多少: the asking is at the end
+    if re.search(r"多少|几|罚|怎么|如何|什么|哪", last) and not re.search(r"部门|单位|谁|牵头|负责", last):
+        p = last
     if re.search(r"部门|单位|谁|牵头|负责", p):
         return "由哪些部门负责"
     m = re.search(r"罚多少钱?|罚款多少|多少钱|怎么罚|怎样罚|如何处罚|怎么处罚|怎么处理", p)
