@@ -179,9 +179,34 @@ def named_documents(idx: "ClauseIndex", question: str) -> tuple[tuple[str, ...],
     return docs, compare
 
 
+_SHORT_TITLE = re.compile(r"([\u4e00-\u9fff]{2,10}?)(条例|办法|实施方案|方案|规定|细则)")
+
+
+def _titles_in_their_words(idx: "ClauseIndex", question: str) -> str:
+    """A short title in everyday characters (东营养狗条例 for 《东营市养犬管理条例》): where no document is named by a
+    span ending in a kind of document, one character swapped for a one-character 词林 synonym (狗 → 犬) that makes
+    it name exactly one document. The question is only read this way to find the documents it names."""
+    from assistant.lexicon import thesaurus_synonyms
+
+    out = question
+    for m in _SHORT_TITLE.finditer(question):
+        span, body, kind = m.group(0), m.group(1), m.group(2)
+        if any(alias.endswith(kind) for alias, _ in idx.mentions(span)):
+            continue  # named already (供水条例)
+        found = []
+        for i, ch in enumerate(body):
+            for s in [s for s in thesaurus_synonyms(ch) if len(s) == 1][:4]:
+                named = [ids for alias, ids in idx.mentions(body[:i] + s + body[i + 1:] + kind) if alias.endswith(kind)]
+                if len(named) == 1 and len(named[0]) == 1:
+                    found.append(body[:i] + s + body[i + 1:] + kind)
+        if len(set(found)) == 1:
+            out = out.replace(span, found[0])
+    return out
+
+
 def _named_documents(idx: "ClauseIndex", question: str) -> tuple[tuple[str, ...], bool]:
     # A name shared by very many documents (全市 in a corpus of every 上海市 regulation) scopes nothing.
-    groups = [list(ids) for _, ids in idx.mentions(question) if len(ids) <= MAX_NAMED_DOCS]
+    groups = [list(ids) for _, ids in idx.mentions(_titles_in_their_words(idx, question)) if len(ids) <= MAX_NAMED_DOCS]
     if not groups:
         return (), False
     flat = list(dict.fromkeys(d for g in groups for d in g))

@@ -179,6 +179,26 @@ def test_question_naming_no_place_is_answered_per_document(store: Path) -> None:
     assert len(assistant(store, "multi_doc").ask(q).answer.split("\n")) < len(ans.answer.split("\n"))
 
 
+def test_a_document_named_in_everyday_characters_is_the_one_asked_about(tmp_path: Path) -> None:
+    """林州养狗条例 for 《林州市养犬管理条例》: a short title whose character is a one-character synonym of the
+    title's (狗 / 犬) names that document: its own 施行 article answers, and beside another named statute
+    both do."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "林州市养犬管理条例.md").write_text(
+        "# 林州市养犬管理条例\n\n第一条 为了规范养犬行为，制定本条例。\n\n第二十条 本条例自2019年3月1日起施行。\n",
+        encoding="utf-8")
+    (docs / "林州市动物防疫条例.md").write_text(
+        "# 林州市动物防疫条例\n\n第一条 为了做好动物防疫和养犬人的犬只免疫工作，制定本条例。\n\n"
+        "第三十条 本条例自2021年7月1日起施行。\n", encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([docs]).failed
+    ans = a.ask("林州养狗条例是从哪天开始施行的？")
+    assert not ans.refused and "2019年3月1日" in said(ans) and "2021年" not in said(ans), ans.answer
+    both = a.ask("林州养狗条例哪天开始施行？动物防疫条例又是哪天？")  # two documents named: each answers
+    assert "2019年3月1日" in said(both) and "2021年7月1日" in said(both), both.answer
+
+
 # ---- 6. follow-ups and naming the source ----------------------------------------------------------------
 
 
