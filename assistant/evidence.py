@@ -688,7 +688,7 @@ def _topic(part: Part, best: Choice | None, cands: Candidates) -> str:
     if best is not None:  # what the closest clause lacks comes first
         text = clause_text(cands.clauses[best.n])
         terms.sort(key=lambda t: match(t, text) > 0)
-    terms.sort(key=lambda t: general_frequency(t) >= COMMON_WORD)  # 水压 before 觉得 / 家里: name what is asked
+    terms.sort(key=lambda t: general_frequency(t) >= COMMON_WORD or everyday_word(t))  # 水压 before 觉得 / 楼上
     named = list(part.info.places) + ([part.info.counted] if part.info.counted else []) + terms
     return "、".join(named[:3]) if named else "该问题"
 
