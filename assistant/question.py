@@ -76,6 +76,7 @@ class QuestionInfo:
     breached: tuple[int, ...] = ()  # 违反第X条: articles whose breach the question asks about
     party: str | None = None  # 单位 in 对单位呢: whom the asked provision addresses
     term_weights: tuple[tuple[str, float], ...] = ()  # (term, weight): longer and rarer terms weigh more
+    confirms: str | None = None  # 12320 in 投诉电话是12320吗, 藏獒 in 名录里有没有藏獒: a thing asked to be confirmed
 
     def weight(self, term: str) -> float:
         return dict(self.term_weights).get(term) or term_weight(term, None)
@@ -173,7 +174,28 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
         breached=breached,
         party=(m.group(1) if (m := _PARTY.search(q.split("，")[-1])) else None),
         term_weights=tuple((t, term_weight(t, rarity)) for t in terms),
+        confirms=_confirmed(q),
     )
+
+
+# A yes-no question about one thing (…是12320吗？ / 名录里有没有藏獒？ / 包不包括电子烟？): the thing is a number or a
+# noun of two to four characters at the end of the question.
+_CONFIRMS = re.compile(r"(?:是不是|是否有|是否包括|有没有|包不包括|包括|包含|含不含|是)(\d{3,}|[\u4e00-\u9fff]{2,4}?)(?:吗|呢)?[？?。]?$")
+
+
+def _confirmed(q: str) -> str | None:
+    """The thing a yes-no question asks to confirm, if it asks about one thing: the answer must name it."""
+    last = re.split(r"[？?。！!]", q.strip().rstrip("？?。！! "))[-1]
+    if not re.search(r"吗|有没有|是不是|是否|包不包括|含不含", last):
+        return None
+    m = _CONFIRMS.search(last)
+    if not m:
+        return None
+    thing = m.group(1)
+    if thing.isdigit():
+        return thing
+    tags = _pos(thing)  # 藏獒 / 比特犬 (比特 + 犬): a noun phrase, ending in a noun
+    return thing if tags and tags[-1][1][:1] == "n" and thing not in QUESTION_WORDS else None
 
 
 _COUNTED = re.compile(r"(?<!哪)(?:几|多少)(?:个|座|家|项|辆|台|条|所|处|批)([\u4e00-\u9fff]{2,8})")
