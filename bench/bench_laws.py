@@ -4,7 +4,7 @@ Each law is read and parsed exactly as ingest does (index.loaders.load_document 
 and compared with the ground truth the corpus README defines: every line matching
 `^第[一二三四五六七八九十百千零〇]+条[ \\u3000]` starts an article, whose text runs to the next such line or
 Markdown heading; the article's path is the chain of headings (## / ### / ####) above it, ranked 编 > 分编 > 章 > 节; the title
-is the `# ` line. Texts and paths are compared with whitespace and HTML comments removed (the normaliser drops
+is the `# ` line. Texts and paths are compared with whitespace, zero-width characters and HTML comments removed (the normaliser drops
 both). An annex after the last article (附件：…) is its own clause in the product, while the README's rule runs
 the article on into it: "verbatim text" accepts the article followed by the annex clauses after it (no text
 lost or moved), and "README-strict" counts those laws as failures. Prints figures; asserts nothing.
@@ -40,7 +40,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _NUMBERED_HEADING = re.compile(r"^第[一二三四五六七八九十百千零〇]+(编|分编|章|节)")
 _KIND_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+")  # whitespace and characters that print nothing
 _FILE_DATE = re.compile(r"\((\d{4}-\d{2}-\d{2})\)$")
 _NOTE_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日")
 INFO_END = "<!-- INFO END -->"

@@ -130,7 +130,8 @@ def _walk(lines: list[Line], markers: list[Marker | None], start: int) -> tuple[
                 headings.remove(jumped[0])
                 last, fits, jumped = jumped[1], True, None
             if fits or (after_heading and forward) or _plausible(m, last):
-                in_sequence += fits or after_heading
+                # in order: the next number, or a later one (an excerpt's 第一条, 第十二条, 第四十条)
+                in_sequence += fits or after_heading or forward
                 jumped = (Heading(i, m, RANK["tiao"]), last) if not (fits or after_heading) else None
                 last = (m.number, m.sub)
                 headings.append(jumped[0] if jumped else Heading(i, m, RANK["tiao"]))

@@ -265,6 +265,18 @@ def test_invisible_characters_from_a_saved_web_page_make_no_text():
     assert odd.meta.title == plain.meta.title
 
 
+def test_an_excerpt_of_a_statute_keeps_its_articles_despite_the_gaps():
+    """Officials paste excerpts: 第一条, 第十二条, 第四十条 are three articles in order, not paragraphs — the
+    penalty article's 违反本条例第十二条规定 must find 第十二条."""
+    text = ("# 某市建设工程管理条例\n\n第一条 为了加强建设工程管理，制定本条例。\n\n"
+            "第十二条 建设单位应当按月向住房城乡建设部门报送土方外运情况。\n\n"
+            "第四十条 违反本条例第十二条规定，未按时报送的，处一万元以上五万元以下罚款。\n")
+    doc = parse_document(text, fmt="md", path="条例.md", content_hash="x")
+    assert [c.label for c in doc.clauses] == ["第一条", "第十二条", "第四十条"]
+    mention = "# 某市会议纪要\n\n一、会议听取了汇报。\n\n第十二条规定的报送制度要落实。\n\n第四十条规定的罚则要宣传。\n"
+    assert not any(c.label.endswith("条") for c in parse_document(mention, fmt="md", path="纪要.md", content_hash="y").clauses)
+
+
 def test_full_width_punctuation_is_not_folded():
     assert normalize_text("（一）１．目标：１０％").text == "（一）１．目标：１０％"
 
