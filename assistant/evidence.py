@@ -487,6 +487,8 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         if i == 0 and len(plan.parts) == 1 and mech.on("runner_up"):
             also = _runner_up(best, ranked, cands, mech)
     answers = _same_document_retry(answers, cands, idx, mech)
+    if mech.on("structure"):
+        answers = _duty_of_the_sanction(answers, cands, idx, mech)
     if per_doc:
         also = ()
     others: tuple[Choice, ...] = ()
@@ -570,6 +572,35 @@ def _same_subject(best: Choice, plan: Plan, cands: Candidates, idx: "ClauseIndex
         if c.doc_id not in picked and ch.support >= bar and fits(part, c.text) >= 1.0:
             picked[c.doc_id] = ch
     return tuple(picked.values())[: MAX_DOCS - 1]
+
+
+def _duty_of_the_sanction(answers: list, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) -> list:
+    """…多长时间报一次？没按时报会罚多少？ asks about one duty and its sanction: when one part is answered by a penalty
+    article (违反本条例第二十八条规定，未按时报送…), another part is answered by the article it sanctions, when that
+    supports the part well enough, rather than by another document's clause sharing more of its words."""
+    sanctions = [a for a in answers if isinstance(a, Choice) and a.part.asks_penalty and not a.closest_only]
+    if not sanctions:
+        return answers
+    out = []
+    for a in answers:
+        if a.part.asks_penalty or a.part.follows:
+            out.append(a)
+            continue
+        duties: set[tuple[str, str]] = set()
+        for s in sanctions:
+            c = cands.clauses[s.n]
+            duties.update((c.doc_id, label) for label, _ in sanctioned(c))
+        here = cands.clauses[a.n] if isinstance(a, Choice) else None
+        if not duties or (here is not None and (here.doc_id, here.label) in duties):
+            out.append(a)
+            continue
+        terms = term_weights(a.part, idx, mech)
+        ranked = rank_part(a.part, cands, terms, mech, lambda c: (c.doc_id, c.label) in duties, idx)
+        if ranked and ranked[0].support >= mech.refuse_below + CLOSEST_MARGIN:
+            out.append(ranked[0])
+            continue
+        out.append(a)
+    return out
 
 
 SAME_DOC_SLACK = 0.15  # a part is answered from the document its sibling part was answered from on this lower bar

@@ -169,6 +169,27 @@ def test_penalty_and_its_article(store: Path) -> None:
     assert "二万元以上二十万元以下" in text and "第七十二条" in text, ans.answer
 
 
+def test_a_duty_and_its_sanction_asked_together_are_answered_by_the_duty_the_sanction_cites(tmp_path: Path) -> None:
+    """…台账多久交一次？没按时交会罚多少？: the penalty article cites the duty (违反本条例第十二条规定), so the first part
+    is answered by 第十二条 — not by another statute's clause that shares more of the question's words."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "某市排污管理条例.md").write_text(
+        "# 某市排污管理条例\n\n第一条 为了加强排污管理，制定本条例。\n\n"
+        "第十二条 排污单位应当建立污染物排放台账，每季度向生态环境部门报送一次。\n\n"
+        "第四十条 违反本条例第十二条规定，未按时报送的，由生态环境部门责令改正，处一万元以上五万元以下罚款。\n",
+        encoding="utf-8")
+    (docs / "某市工地扬尘管理办法.md").write_text(
+        "# 某市工地扬尘管理办法\n\n第一条 为了防治工地扬尘，制定本办法。\n\n"
+        "第八条 工地运输车辆应当密闭，工地出入口应当设置车辆冲洗设施，工地堆放的土方和排放的污水台账应当保存备查。\n",
+        encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([docs]).failed
+    ans = a.ask("工地排污的台账多长时间交一次？没按时交会罚多少？")
+    text = said(ans)
+    assert "每季度" in text and "一万元以上五万元以下" in text, ans.answer
+
+
 # ---- 4. articles --------------------------------------------------------------------------------------
 
 
