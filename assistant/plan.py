@@ -97,13 +97,15 @@ def _closest_titles(idx: "ClauseIndex", question: str, doc_ids: list[str]) -> li
 
 
 def _topic_terms(terms: tuple[str, ...], docs: tuple[str, ...], idx: "ClauseIndex") -> tuple[str, ...]:
-    """A question that names its document (青浦区碳达峰方案) uses title words to name it, not as its topic."""
+    """A question that names its document (青浦区碳达峰方案) uses title words to name it, not as its topic. A word
+    in only some of the named documents' titles (抽烟 of 北京市控制吸烟条例, when 北京 names four) tells them apart:
+    it stays a term."""
     if not docs:
         return terms
     from assistant.lexicon import match
 
     titles = [m.title for m, _ in idx.documents() if m.doc_id in docs]
-    kept = tuple(t for t in terms if not any(match(t, title) >= 0.75 for title in titles))
+    kept = tuple(t for t in terms if not all(match(t, title) >= 0.75 for title in titles))
     return kept or terms
 
 

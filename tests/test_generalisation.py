@@ -236,6 +236,24 @@ def test_a_document_named_in_everyday_characters_is_the_one_asked_about(tmp_path
     assert "2019年3月1日" in said(both) and "2021年7月1日" in said(both), both.answer
 
 
+def test_a_place_naming_several_documents_leaves_the_words_telling_them_apart(tmp_path: Path) -> None:
+    """在甲市…商场里抽烟: 甲市 names both statutes; 抽烟 (吸烟 in one title) is what the question is about and tells
+    them apart, not a word naming the document, so the smoking statute's penalty answers."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "甲市控制吸烟条例.md").write_text(
+        "# 甲市控制吸烟条例\n\n第一条 为了减少烟草危害，制定本条例。\n\n第十条 下列公共场所禁止吸烟：（一）商场、超市；"
+        "（二）影剧院。\n\n第二十条 个人违反本条例第十条规定的，由卫生健康部门责令改正，处五十元罚款。\n", encoding="utf-8")
+    (docs / "甲市物业管理条例.md").write_text(
+        "# 甲市物业管理条例\n\n第一条 为了规范物业管理，制定本条例。\n\n第十条 商场、超市的物业服务人应当做好公共区域的"
+        "保洁和消防安全工作。\n\n第二十条 商场、超市的物业服务人违反本条例第十条规定的，由住房城乡建设部门责令改正，"
+        "处一千元罚款。\n", encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([docs]).failed
+    ans = a.ask("在甲市，有人在商场里抽烟，会被罚多少？")
+    assert not ans.refused and "五十元罚款" in said(ans) and "一千元" not in said(ans), ans.answer
+
+
 # ---- 6. follow-ups and naming the source ----------------------------------------------------------------
 
 
