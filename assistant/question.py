@@ -183,8 +183,21 @@ def analyze(question: str, doc_ids: list[str] | tuple[str, ...] = (), doc_aliase
 _CONFIRMS = re.compile(r"(?:是不是|是否有|是否包括|有没有|包不包括|包括|包含|含不含|是)(\d{3,}|[\u4e00-\u9fff]{2,4}?)(?:吗|呢)?[？?。]?$")
 
 
+# …对企业注册资本有什么要求？ / 引航费按什么标准收？: the thing whose rule is asked for, the last word of the phrase.
+_ASKS_RULE_OF = re.compile(r"对([\u4e00-\u9fff]{2,6})有(?:什么|哪些|何)(?:要求|规定|限制|标准)"
+                           r"|([\u4e00-\u9fff]{2,5})按(?:什么|哪个|何种)标准")
+
+
 def _confirmed(q: str) -> str | None:
-    """The thing a yes-no question asks to confirm, if it asks about one thing: the answer must name it."""
+    """The one thing a question asks about that an answer must name: what a yes-no question asks to confirm
+    (是12320吗？), or the thing whose rule it asks for (对注册资本有什么要求？)."""
+    m = _ASKS_RULE_OF.search(q)
+    if m:
+        tags = _pos(m.group(1) or m.group(2))
+        head = tags[-1][0] if tags and tags[-1][1][:1] == "n" else ""
+        thing = head if len(head) >= 2 else (m.group(1) or m.group(2)) if len(tags) <= 2 else ""
+        if len(thing) >= 2 and thing not in QUESTION_WORDS:
+            return thing
     last = re.split(r"[？?。！!]", q.strip().rstrip("？?。！! "))[-1]
     if not re.search(r"吗|有没有|是不是|是否|包不包括|含不含", last):
         return None

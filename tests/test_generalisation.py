@@ -78,19 +78,23 @@ def test_everyday_words_statutes_never_use_do_not_refuse_the_question(tmp_path: 
 
 
 def test_a_yes_no_question_about_one_thing_is_answered_only_by_a_clause_naming_it(tmp_path: Path) -> None:
-    """热线是12315吗？ / 名单里有没有比特犬？ (the `confirms` mechanism): a clause about the hotline or the list that
-    does not name the thing neither confirms nor denies it, so the answer says the documents don't; a clause that
-    names it answers."""
+    """热线是12315吗？ / 名单里有没有比特犬？ / 对注册资本有什么要求？ (the `confirms` mechanism): a clause about the
+    hotline, the list or the licence that does not name the thing neither confirms nor denies it nor sets its rule,
+    so the answer says the documents don't; a clause that names it answers."""
     a = over_one_document(tmp_path, "某市宠物管理办法.md", (
         "# 某市宠物管理办法\n\n第一条 为了规范宠物饲养，制定本办法。\n\n"
         "第八条 禁止饲养的烈性犬名单由市公安机关会同农业农村部门确定，并向社会公布。\n\n"
         "第九条 市农业农村部门设立宠物饲养投诉举报热线，向社会公布热线号码，接到投诉举报后及时处理。\n\n"
-        "第十条 宠物诊疗机构的收费标准应当在显著位置公示，咨询电话为12345。\n"))
-    for q, thing in (("宠物饲养投诉举报热线是12315吗？", "12315"), ("禁止饲养的烈性犬名单里有没有比特犬？", "比特犬")):
+        "第十条 宠物诊疗机构的收费标准应当在显著位置公示，咨询电话为12345。\n\n"
+        "第十一条 申请宠物诊疗许可，应当具备与诊疗活动相适应的场所和执业兽医。\n"))
+    for q, thing in (("宠物饲养投诉举报热线是12315吗？", "12315"), ("禁止饲养的烈性犬名单里有没有比特犬？", "比特犬"),
+                     ("申请宠物诊疗许可，对注册资本有什么要求？", "注册资本")):
         ans = a.ask(q)
         assert ans.refused and thing in ans.answer, ans.answer
     ans = a.ask("宠物诊疗机构的咨询电话是12345吗？")
     assert not ans.refused and "12345" in said(ans), ans.answer
+    ans = a.ask("申请宠物诊疗许可，对场所有什么要求？")
+    assert not ans.refused and "执业兽医" in said(ans), ans.answer
 
 
 def test_a_compound_spelled_out_in_the_documents_is_matched(store: Path) -> None:
