@@ -246,9 +246,15 @@ def test_layout_at_1366x768_keeps_question_and_last_answer_in_view(laptop, tmp_p
     assert 0 <= question["y"] and question["y"] + question["height"] <= height, question
     assert send["y"] + send["height"] <= height, send
     chat = pg.locator("#chat").bounding_box()
-    last = pg.locator(TURNS).last.locator("[data-testid=bot]").bounding_box()
     assert chat["y"] >= 0 and chat["y"] + chat["height"] <= question["y"], chat
-    # the newest answer is scrolled into the conversation box and ends inside it
+    # the newest answer is scrolled into the conversation box and ends inside it (the scroll may still be moving
+    # when the answer is shown: wait for it to settle, up to the usual expect timeout)
+    pg.wait_for_function(
+        """([sel]) => { const c = document.querySelector('#chat').getBoundingClientRect();
+                        const turns = document.querySelectorAll(sel);
+                        const b = turns[turns.length - 1].querySelector('[data-testid=bot]').getBoundingClientRect();
+                        return c.top - 1 <= b.bottom && b.bottom <= c.bottom + 1; }""", arg=[TURNS], timeout=5000)
+    last = pg.locator(TURNS).last.locator("[data-testid=bot]").bounding_box()
     assert chat["y"] - 1 <= last["y"] + last["height"] <= chat["y"] + chat["height"] + 1, (last, chat)
     assert last["y"] + last["height"] <= height
     cards = pg.locator("#cards").bounding_box()
