@@ -42,14 +42,20 @@ def said(answer) -> str:
     return strip_markers(answer.answer)
 
 
+def over_documents(tmp_path: Path, documents: dict[str, str]) -> Assistant:
+    """An assistant over documents of our own (file name → text), written under tmp_path."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in documents.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    a = Assistant(store=tmp_path / "store", retrieval="lexical")
+    assert not a.ingest([folder]).failed
+    return a
+
+
 def over_one_document(tmp_path: Path, name: str, text: str) -> Assistant:
     """An assistant over one document of our own, written to `name` under tmp_path."""
-    doc = tmp_path / "docs" / name
-    doc.parent.mkdir()
-    doc.write_text(text, encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([doc.parent]).failed
-    return a
+    return over_documents(tmp_path, {name: text})
 
 
 # ---- 1. everyday words vs the documents' words -------------------------------------------------------
@@ -176,19 +182,15 @@ def test_penalty_and_its_article(store: Path) -> None:
 def test_a_duty_and_its_sanction_asked_together_are_answered_by_the_duty_the_sanction_cites(tmp_path: Path) -> None:
     """…台账多久交一次？没按时交会罚多少？: the penalty article cites the duty (违反本条例第十二条规定), so the first part
     is answered by 第十二条 — not by another statute's clause that shares more of the question's words."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "某市排污管理条例.md").write_text(
-        "# 某市排污管理条例\n\n第一条 为了加强排污管理，制定本条例。\n\n"
-        "第十二条 排污单位应当建立污染物排放台账，每季度向生态环境部门报送一次。\n\n"
-        "第四十条 违反本条例第十二条规定，未按时报送的，由生态环境部门责令改正，处一万元以上五万元以下罚款。\n",
-        encoding="utf-8")
-    (docs / "某市工地扬尘管理办法.md").write_text(
-        "# 某市工地扬尘管理办法\n\n第一条 为了防治工地扬尘，制定本办法。\n\n"
-        "第八条 工地运输车辆应当密闭，工地出入口应当设置车辆冲洗设施，工地堆放的土方和排放的污水台账应当保存备查。\n",
-        encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([docs]).failed
+    a = over_documents(tmp_path, {
+        "某市排污管理条例.md": (
+            "# 某市排污管理条例\n\n第一条 为了加强排污管理，制定本条例。\n\n"
+            "第十二条 排污单位应当建立污染物排放台账，每季度向生态环境部门报送一次。\n\n"
+            "第四十条 违反本条例第十二条规定，未按时报送的，由生态环境部门责令改正，处一万元以上五万元以下罚款。\n"),
+        "某市工地扬尘管理办法.md": (
+            "# 某市工地扬尘管理办法\n\n第一条 为了防治工地扬尘，制定本办法。\n\n"
+            "第八条 工地运输车辆应当密闭，工地出入口应当设置车辆冲洗设施，工地堆放的土方和排放的污水台账应当保存备查。\n"),
+    })
     ans = a.ask("工地排污的台账多长时间交一次？没按时交会罚多少？")
     text = said(ans)
     assert "每季度" in text and "一万元以上五万元以下" in text, ans.answer
@@ -224,16 +226,13 @@ def test_a_document_named_in_everyday_characters_is_the_one_asked_about(tmp_path
     """林州养狗条例 for 《林州市养犬管理条例》: a short title whose character is a one-character synonym of the
     title's (狗 / 犬) names that document: its own 施行 article answers, and beside another named statute
     both do."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "林州市养犬管理条例.md").write_text(
-        "# 林州市养犬管理条例\n\n第一条 为了规范养犬行为，制定本条例。\n\n第二十条 本条例自2019年3月1日起施行。\n",
-        encoding="utf-8")
-    (docs / "林州市动物防疫条例.md").write_text(
-        "# 林州市动物防疫条例\n\n第一条 为了做好动物防疫和养犬人的犬只免疫工作，制定本条例。\n\n"
-        "第三十条 本条例自2021年7月1日起施行。\n", encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([docs]).failed
+    a = over_documents(tmp_path, {
+        "林州市养犬管理条例.md": (
+            "# 林州市养犬管理条例\n\n第一条 为了规范养犬行为，制定本条例。\n\n第二十条 本条例自2019年3月1日起施行。\n"),
+        "林州市动物防疫条例.md": (
+            "# 林州市动物防疫条例\n\n第一条 为了做好动物防疫和养犬人的犬只免疫工作，制定本条例。\n\n"
+            "第三十条 本条例自2021年7月1日起施行。\n"),
+    })
     ans = a.ask("林州养狗条例是从哪天开始施行的？")
     assert not ans.refused and "2019年3月1日" in said(ans) and "2021年" not in said(ans), ans.answer
     both = a.ask("林州养狗条例哪天开始施行？动物防疫条例又是哪天？")  # two documents named: each answers
@@ -243,17 +242,15 @@ def test_a_document_named_in_everyday_characters_is_the_one_asked_about(tmp_path
 def test_a_place_naming_several_documents_leaves_the_words_telling_them_apart(tmp_path: Path) -> None:
     """在甲市…商场里抽烟: 甲市 names both statutes; 抽烟 (吸烟 in one title) is what the question is about and tells
     them apart, not a word naming the document, so the smoking statute's penalty answers."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "甲市控制吸烟条例.md").write_text(
-        "# 甲市控制吸烟条例\n\n第一条 为了减少烟草危害，制定本条例。\n\n第十条 下列公共场所禁止吸烟：（一）商场、超市；"
-        "（二）影剧院。\n\n第二十条 个人违反本条例第十条规定的，由卫生健康部门责令改正，处五十元罚款。\n", encoding="utf-8")
-    (docs / "甲市物业管理条例.md").write_text(
-        "# 甲市物业管理条例\n\n第一条 为了规范物业管理，制定本条例。\n\n第十条 商场、超市的物业服务人应当做好公共区域的"
-        "保洁和消防安全工作。\n\n第二十条 商场、超市的物业服务人违反本条例第十条规定的，由住房城乡建设部门责令改正，"
-        "处一千元罚款。\n", encoding="utf-8")
-    a = Assistant(store=tmp_path / "store", retrieval="lexical")
-    assert not a.ingest([docs]).failed
+    a = over_documents(tmp_path, {
+        "甲市控制吸烟条例.md": (
+            "# 甲市控制吸烟条例\n\n第一条 为了减少烟草危害，制定本条例。\n\n第十条 下列公共场所禁止吸烟：（一）商场、超市；"
+            "（二）影剧院。\n\n第二十条 个人违反本条例第十条规定的，由卫生健康部门责令改正，处五十元罚款。\n"),
+        "甲市物业管理条例.md": (
+            "# 甲市物业管理条例\n\n第一条 为了规范物业管理，制定本条例。\n\n第十条 商场、超市的物业服务人应当做好公共区域的"
+            "保洁和消防安全工作。\n\n第二十条 商场、超市的物业服务人违反本条例第十条规定的，由住房城乡建设部门责令改正，"
+            "处一千元罚款。\n"),
+    })
     ans = a.ask("在甲市，有人在商场里抽烟，会被罚多少？")
     assert not ans.refused and "五十元罚款" in said(ans) and "一千元" not in said(ans), ans.answer
 
