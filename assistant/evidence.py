@@ -21,7 +21,7 @@ from assistant.patterns import (ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, AS
                                 DEFINITION, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
-from assistant.text import general_frequency
+from assistant.text import general_frequency, words
 from index.models import KIND_ARTICLE, KIND_TABLE_ROW, Clause
 
 if TYPE_CHECKING:
@@ -469,6 +469,8 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
                            else Missing(part, previous.subject))
             continue
         ranked = rank_part(part, cands, weights, mech, eligible, idx, used)
+        if part.asks_penalty and mech.on("structure"):
+            ranked = _sanction_of_the_anchor(ranked, cands)
         best = ranked[0] if ranked else None
         if best is not None and mech.on("margin"):
             best = replace(best, evidence=confidence(best, ranked))
@@ -478,7 +480,7 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         if why:
             answers.append(Missing(part, why))
             continue
-        if best.confidence < mech.refuse_below + CLOSEST_MARGIN and best.n != cands.pinned:
+        if best.confidence < mech.refuse_below + CLOSEST_MARGIN and best.n != cands.pinned and not _anchored(best, cands):
             best = replace(best, closest_only=True)
         answers.append(best)
         used = best.n
@@ -496,6 +498,40 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
     if isinstance(first, Choice) and plan.docs and not per_doc and mech.on("conflicts") and cands.pinned is None:
         others = _same_subject(first, plan, cands, idx, mech)
     return Evidence(tuple(answers), per_doc, first_support, others, also)
+
+
+CONDUCT_SHARE = 0.6  # of a penalty item's conduct words, the share the duty clause must hold to be its sanction
+
+
+def conduct_share(penalty: Clause, duty: str) -> float:
+    """How much of the breach a penalty article's item describes (the words before its 的，) the duty text holds:
+    the best item's share of its words of two or more characters."""
+    best = 0.0
+    for item in re.split(r"[；;\n]|(?=[（(][一二三四五六七八九十]+[)）])", penalty.text):
+        if not re.search(r"的[，,]", item):
+            continue
+        ws = [w for w in words(re.split(r"的[，,]", item, maxsplit=1)[0]) if len(w) >= 2]
+        if len(ws) >= 3:
+            best = max(best, sum(w in duty for w in ws) / len(ws))
+    return best
+
+
+def _sanction_of_the_anchor(ranked: list[Choice], cands: Candidates) -> list[Choice]:
+    """不照做的话会怎么罚？ after a duty was quoted: the penalty article of that document whose item describes the
+    breach in the duty's own words (携犬出户未佩戴电子标识牌…进入电梯间未采取预防犬只伤人措施的 for the article on
+    携犬出户 and 电梯间) answers, though it cites no article number and the question shares few words with it."""
+    anchor = cands.clauses.get(cands.pinned or cands.previous or 0)
+    if anchor is None or not ranked or PENALTY.search(anchor.text):
+        return ranked
+    pool = [(conduct_share(cands.clauses[ch.n], anchor.text), ch) for ch in ranked
+            if cands.clauses[ch.n].doc_id == anchor.doc_id and PENALTY.search(cands.clauses[ch.n].text)]
+    if not pool:
+        return ranked
+    share, ch = max(pool, key=lambda x: x[0])
+    if share < CONDUCT_SHARE or ch is ranked[0]:
+        return ranked
+    lifted = replace(ch, support=max(ch.support, ranked[0].support), score=ranked[0].score + 0.01)
+    return [lifted] + [x for x in ranked if x is not ch]
 
 
 SHARED_TERM = 0.5  # chosen on the three blind dev splits (0.5 and 0.7 alike)
@@ -664,7 +700,10 @@ def _anchored(best: Choice, cands: Candidates) -> bool:
         return True
     about = cands.clauses.get(cands.pinned or cands.previous or 0)
     c = cands.clauses[best.n]
-    return about is not None and c.doc_id == about.doc_id and any(label == about.label for label, _ in sanctioned(c))
+    return about is not None and c.doc_id == about.doc_id and (
+        any(label == about.label for label, _ in sanctioned(c))
+        or (PENALTY.search(c.text) is not None and not PENALTY.search(about.text)
+            and conduct_share(c, about.text) >= CONDUCT_SHARE))
 
 
 def _vocabulary_refuses(part: Part, idx: "ClauseIndex") -> bool:

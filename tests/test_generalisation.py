@@ -319,6 +319,28 @@ def test_a_follow_up_in_a_new_topic_keeps_the_previous_question_s_asking_not_a_w
     assert "旅行社漏报" in q and "怎么罚" in q and "部门负责" not in q, q
 
 
+def test_a_penalty_follow_up_finds_the_sanction_describing_the_duty_in_its_own_words(tmp_path: Path) -> None:
+    """携犬出户要遵守哪些规定？ then 不照做会怎么罚？: the penalty article cites no article number, but its item describes the
+    breach in the duty's words (佩戴犬牌、用犬绳牵引、即时清除犬粪未照规定做的), so it answers directly, not the duty
+    again."""
+    a = over_one_document(tmp_path, "某市犬类管理条例.md", (
+        "# 某市犬类管理条例\n\n第一条 为了规范养犬行为，制定本条例。\n\n"
+        "第十条 携犬出户应当遵守下列规定：\n\n（一）为犬只佩戴犬牌；\n\n（二）使用犬绳牵引；\n\n（三）即时清除犬粪。\n\n"
+        "第二十条 有下列行为之一的，由公安机关按照下列规定处理：\n\n"
+        "（一）在禁养区内饲养烈性犬的，没收犬只，处五百元罚款；\n\n"
+        "（二）未办理养犬登记或者未按期年检的，责令限期改正，逾期不改正的，处二百元罚款；\n\n"
+        "（三）虐待、遗弃犬只的，处二百元以上五百元以下罚款；\n\n"
+        "（四）在公共场所放任犬只恐吓他人的，处一百元罚款；\n\n"
+        "（五）从事犬只经营未取得许可的，没收违法所得，处一千元以上五千元以下罚款；\n\n"
+        "（六）佩戴犬牌、用犬绳牵引、即时清除犬粪未照规定做的，责令改正，处五十元罚款。\n"))
+    first = a.ask("携犬出户要遵守哪些规定？")
+    assert not first.refused and first.citations[0].clause.label == "第十条", first.answer
+    history = [{"role": "user", "content": "携犬出户要遵守哪些规定？"}, {"role": "assistant", "content": first.answer}]
+    ans = a.ask("不照做会怎么罚？", history)
+    assert not ans.refused and ans.citations[0].clause.label == "第二十条" and "五十元罚款" in said(ans), ans.answer
+    assert not ans.answer.startswith("文件中没有直接的规定"), ans.answer
+
+
 def test_places_a_follow_up_carries_over_keep_their_order() -> None:
     """上海全市…: the previous question's names come back in the order it wrote them, run after run."""
     from assistant.condense import condense
