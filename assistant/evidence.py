@@ -238,8 +238,6 @@ def fits(part: Part, text: str) -> float:
     return f
 
 
-
-
 def lists(text: str, kind: str) -> bool:
     """Does the text list things of this kind: …、…等措施, 下列条件, 以下情形, 措施包括, 措施：?"""
     k = re.escape(kind)
@@ -503,24 +501,32 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
 CONDUCT_SHARE = 0.6  # of a penalty item's conduct words, the share the duty clause must hold to be its sanction
 
 
+_ITEM_SPLIT = re.compile(r"[；;\n]|(?=[（(][一二三四五六七八九十]+[)）])")
+_CONDUCT_END = re.compile(r"的[，,]")  # 携犬出户未佩戴犬牌的，处…: the breach ends at 的，
+
+
 def conduct_share(penalty: Clause, duty: str) -> float:
     """How much of the breach a penalty article's item describes (the words before its 的，) the duty text holds:
     the best item's share of its words of two or more characters."""
     best = 0.0
-    for item in re.split(r"[；;\n]|(?=[（(][一二三四五六七八九十]+[)）])", penalty.text):
-        if not re.search(r"的[，,]", item):
-            continue
-        ws = [w for w in words(re.split(r"的[，,]", item, maxsplit=1)[0]) if len(w) >= 2]
+    for item in _ITEM_SPLIT.split(penalty.text):
+        parts = _CONDUCT_END.split(item, maxsplit=1)
+        ws = [w for w in words(parts[0]) if len(w) >= 2] if len(parts) == 2 else []
         if len(ws) >= 3:
             best = max(best, sum(w in duty for w in ws) / len(ws))
     return best
+
+
+def _conversation_clause(cands: Candidates) -> Clause | None:
+    """The clause the conversation is about: the one a follow-up is pinned to, else the last answer's."""
+    return cands.clauses.get(cands.pinned or cands.previous or 0)
 
 
 def _sanction_of_the_anchor(ranked: list[Choice], cands: Candidates) -> list[Choice]:
     """不照做的话会怎么罚？ after a duty was quoted: the penalty article of that document whose item describes the
     breach in the duty's own words (携犬出户未佩戴电子标识牌…进入电梯间未采取预防犬只伤人措施的 for the article on
     携犬出户 and 电梯间) answers, though it cites no article number and the question shares few words with it."""
-    anchor = cands.clauses.get(cands.pinned or cands.previous or 0)
+    anchor = _conversation_clause(cands)
     if anchor is None or not ranked or PENALTY.search(anchor.text):
         return ranked
     pool = [(conduct_share(cands.clauses[ch.n], anchor.text), ch) for ch in ranked
@@ -614,20 +620,15 @@ def _duty_of_the_sanction(answers: list, cands: Candidates, idx: "ClauseIndex", 
     """…多长时间报一次？没按时报会罚多少？ asks about one duty and its sanction: when one part is answered by a penalty
     article (违反本条例第二十八条规定，未按时报送…), another part is answered by the article it sanctions, when that
     supports the part well enough, rather than by another document's clause sharing more of its words."""
-    sanctions = [a for a in answers if isinstance(a, Choice) and a.part.asks_penalty and not a.closest_only]
-    if not sanctions:
+    duties = {(cands.clauses[a.n].doc_id, label) for a in answers
+              if isinstance(a, Choice) and a.part.asks_penalty and not a.closest_only
+              for label, _ in sanctioned(cands.clauses[a.n])}
+    if not duties:
         return answers
     out = []
     for a in answers:
-        if a.part.asks_penalty or a.part.follows:
-            out.append(a)
-            continue
-        duties: set[tuple[str, str]] = set()
-        for s in sanctions:
-            c = cands.clauses[s.n]
-            duties.update((c.doc_id, label) for label, _ in sanctioned(c))
         here = cands.clauses[a.n] if isinstance(a, Choice) else None
-        if not duties or (here is not None and (here.doc_id, here.label) in duties):
+        if a.part.asks_penalty or a.part.follows or (here is not None and (here.doc_id, here.label) in duties):
             out.append(a)
             continue
         terms = term_weights(a.part, idx, mech)
@@ -698,7 +699,7 @@ def _anchored(best: Choice, cands: Candidates) -> bool:
     own words, which may be few or everyday ones, so it answers on a lower bar."""
     if best.n in (cands.pinned, cands.previous):
         return True
-    about = cands.clauses.get(cands.pinned or cands.previous or 0)
+    about = _conversation_clause(cands)
     c = cands.clauses[best.n]
     return about is not None and c.doc_id == about.doc_id and (
         any(label == about.label for label, _ in sanctioned(c))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from assistant.question import COMPARE_CUE, QuestionInfo, analyze, find_places
+from index.aliases import _SHORT_TITLE
 from index.references import edition_asked
 
 if TYPE_CHECKING:
@@ -179,9 +180,6 @@ def named_documents(idx: "ClauseIndex", question: str) -> tuple[tuple[str, ...],
     if spec is not None:  # 2020年版 / 修订前: the version asked for instead of the current one
         docs = tuple(idx.versions_asked(docs, spec))
     return docs, compare
-
-
-_SHORT_TITLE = re.compile(r"([\u4e00-\u9fff]{2,10}?)(条例|办法|实施方案|方案|规定|细则)")
 
 
 def _titles_in_their_words(idx: "ClauseIndex", question: str) -> str:

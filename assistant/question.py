@@ -193,9 +193,10 @@ def _confirmed(q: str) -> str | None:
     (是12320吗？), or the thing whose rule it asks for (对注册资本有什么要求？)."""
     m = _ASKS_RULE_OF.search(q)
     if m:
-        tags = _pos(m.group(1) or m.group(2))
+        phrase = m.group(1) or m.group(2)
+        tags = _pos(phrase)
         head = tags[-1][0] if tags and tags[-1][1][:1] == "n" else ""
-        thing = head if len(head) >= 2 else (m.group(1) or m.group(2)) if len(tags) <= 2 else ""
+        thing = head if len(head) >= 2 else (phrase if len(tags) <= 2 else "")  # 注册资本 of 企业注册资本; 引航费
         if len(thing) >= 2 and thing not in QUESTION_WORDS:
             return thing
     last = re.split(r"[？?。！!]", q.strip().rstrip("？?。！! "))[-1]
