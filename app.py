@@ -530,6 +530,9 @@ def main(argv: list[str] | None = None) -> None:
     # Answers are CPU work in threads that share the GIL with the server's event loop: a short switch interval
     # lets the loop (and a quick question) in between the steps of long ones.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    from pydantic import ValidationError
+
+    from assistant.settings import settings_error
     from index.store.clause_index import StoreCorrupt
 
     try:
@@ -538,6 +541,9 @@ def main(argv: list[str] | None = None) -> None:
     except (StoreCorrupt, OSError) as e:  # one line, never a traceback: the store is the user's to fix
         print(f"错误：{e if isinstance(e, StoreCorrupt) else store_error(e)}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
+    except ValidationError as e:  # ASSISTANT_TOP_K=abc: one line naming the setting
+        print(f"错误：{settings_error(e)}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     s = assistant.settings
     mode = assistant.mode()
     print(f"检索模式：{mode.label}", flush=True)

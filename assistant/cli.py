@@ -521,5 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"错误：无法读写 {where}（{e.strerror or e}）；请检查权限和磁盘空间，或用 --store 指定其他目录")
         return EXIT_FAILED
     except ValidationError as e:
-        _say(f"错误：设置无效：{e.errors()[0].get('loc')} {e.errors()[0].get('msg')}")
+        from assistant.settings import settings_error
+
+        _say(f"错误：{settings_error(e)}")
         return EXIT_USAGE

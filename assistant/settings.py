@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -31,7 +34,7 @@ class Settings(BaseSettings):
                                    "不设则用存储目录下的本地 Chroma")
     embed_device: str = Field("cpu", description="嵌入与重排模型的设备：cpu、cuda、cuda:0 …")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="计算向量的批大小（GPU 上可设 128–256）")
-    disabled: tuple[str, ...] = Field(
+    disabled: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="关闭的回答机制（消融实验用），见 assistant/mechanisms.py；如 expansion,evidence_refusal"
     )
     refusal_threshold: float | None = Field(
@@ -65,6 +68,37 @@ class Settings(BaseSettings):
     )
     open_uploads: bool = Field(False, description="登录后所有用户都可以上传文件（删除和重新索引仍只限管理员）")
     max_upload_mb: int = Field(20, ge=1, le=200, description="上传文件大小上限（MB）")
+
+    @field_validator("disabled", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """ASSISTANT_DISABLED=expansion,evidence_refusal (commas, as the description says; a JSON list works too)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return tuple(json.loads(text))
+            return tuple(n.strip() for n in text.replace("，", ",").split(",") if n.strip())
+        return value
+
+    @field_validator("disabled")
+    @classmethod
+    def _known_mechanisms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from assistant.mechanisms import MECHANISMS, unknown_mechanisms
+
+        bad = unknown_mechanisms(value)
+        if bad:
+            raise ValueError(f"未知的回答机制：{'、'.join(bad)}；可选：{'、'.join(MECHANISMS)}")
+        return value
+
+
+def settings_error(e: "ValidationError") -> str:
+    """One line naming the setting (its environment variable) and what is wrong: 设置 ASSISTANT_TOP_K 无效：…"""
+    first = e.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or "?"
+    message = str(first.get("msg", "")).removeprefix("Value error, ")
+    return f"设置 ASSISTANT_{field.upper()} 无效：{message}（改正环境变量或 .env 中的值，或相应的命令行参数）"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -93,6 +93,30 @@ def test_unknown_flag_is_a_usage_error(tmp_path, hf_home):
     assert not (tmp_path / "store").exists()
 
 
+@pytest.mark.parametrize("name, value, named", [
+    ("ASSISTANT_DISABLED", "expansion,bogus", "bogus"),
+    ("ASSISTANT_TOP_K", "abc", "ASSISTANT_TOP_K"),
+])
+def test_a_bad_setting_is_one_line_naming_it(cli_store, hf_home, monkeypatch, name, value, named):
+    monkeypatch.setenv(name, value)  # run_cli drops ASSISTANT_* from the environment; a .env-free child gets it here
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "PYTHONIOENCODING": "utf-8"}
+    r = subprocess.run([sys.executable, "-m", "assistant", "docs", "--store", str(cli_store)], cwd=ROOT, env=env,
+                       capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and named in lines[0], r.stderr
+
+
+def test_disabled_mechanisms_read_as_a_comma_list(monkeypatch):
+    """ASSISTANT_DISABLED=expansion,evidence_refusal, as the setting's description says (a JSON list works too)."""
+    from assistant.settings import load_settings
+
+    monkeypatch.setenv("ASSISTANT_DISABLED", "expansion, evidence_refusal")
+    assert load_settings().disabled == ("expansion", "evidence_refusal")
+    monkeypatch.setenv("ASSISTANT_DISABLED", '["one_document"]')
+    assert load_settings().disabled == ("one_document",)
+
+
 def test_docs_json_lists_documents_and_lexical_mode(cli_store, hf_home):
     store, _ = cli_store
     r = run_cli("docs", "--store", store, "--json", hf_home=hf_home)
