@@ -457,7 +457,6 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
     used: int | None = cands.pinned
     first_support = 0.0
     per_doc: tuple[Choice, ...] = ()
-    rankings: dict[int, tuple[list[Choice], Terms]] = {}
     for i, part in enumerate(plan.parts):
         weights = term_weights(part, idx, mech)
         if mech.on("part_terms"):
@@ -470,7 +469,6 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
         ranked = rank_part(part, cands, weights, mech, eligible, idx, used)
         if part.asks_penalty and mech.on("structure"):
             ranked = _sanction_of_the_anchor(ranked, cands)
-        rankings[i] = (ranked, weights)
         best = ranked[0] if ranked else None
         if best is not None and mech.on("margin"):
             best = replace(best, evidence=confidence(best, ranked))
@@ -488,8 +486,6 @@ def choose(plan: Plan, cands: Candidates, idx: "ClauseIndex", mech: Mechanisms) 
             per_doc = _per_document(best, ranked, cands, idx)
         if i == 0 and len(plan.parts) == 1 and mech.on("runner_up"):
             also = _runner_up(best, ranked, cands, mech)
-    if mech.on("one_document") and not per_doc and not plan.compare:
-        answers = _one_document(answers, rankings, cands, idx, mech)
     answers = _same_document_retry(answers, cands, idx, mech)
     if mech.on("structure"):
         answers = _duty_of_the_sanction(answers, cands, idx, mech)
@@ -640,47 +636,6 @@ def _duty_of_the_sanction(answers: list, cands: Candidates, idx: "ClauseIndex", 
         if ranked and ranked[0].support >= mech.refuse_below + CLOSEST_MARGIN:
             out.append(ranked[0])
             continue
-        out.append(a)
-    return out
-
-
-def _one_document(answers: list, rankings: dict[int, tuple[list[Choice], Terms]], cands: Candidates,
-                  idx: "ClauseIndex", mech: Mechanisms) -> list:
-    """A question of several parts is about one subject in one document (狗被收容了几天内去领？超过期限不领会怎样？):
-    of the documents with a clause that answers some part, the one whose best clauses support all the parts best
-    (a part of rare words, 牲畜疫情, weighing more than one of common words, 由谁公布) answers each part whose best
-    clause there passes on the lower bar of a sibling's document."""
-    if len(rankings) < 2:
-        return answers
-    if cands.pinned is not None:
-        main = cands.clauses[cands.pinned].doc_id  # a follow-up stays with the document the conversation is about
-    else:
-        total: dict[str, float] = {}
-        answering: set[str] = set()
-        for ranked, weights in rankings.values():
-            best_in: dict[str, float] = {}
-            for ch in ranked:
-                doc = cands.clauses[ch.n].doc_id
-                best_in[doc] = max(best_in.get(doc, 0.0), ch.support)
-            mass = sum(weights.weights.values())
-            for doc, sup in best_in.items():
-                total[doc] = total.get(doc, 0.0) + sup * mass
-                if sup >= mech.refuse_below:
-                    answering.add(doc)
-        if not answering:
-            return answers
-        main = max(sorted(answering), key=lambda d: total[d])
-    lower = replace(mech, refuse_below=mech.refuse_below - SAME_DOC_SLACK)
-    out = []
-    for i, a in enumerate(answers):
-        if i not in rankings or (isinstance(a, Choice) and cands.clauses[a.n].doc_id == main):
-            out.append(a)
-            continue
-        ranked, weights = rankings[i]
-        inside = next((ch for ch in ranked if cands.clauses[ch.n].doc_id == main), None)
-        if inside is not None and inside.support >= lower.refuse_below and _why_not(
-                a.part, inside, cands, lower, weights, idx) is None:
-            a = replace(inside, closest_only=inside.support < mech.refuse_below + CLOSEST_MARGIN and not _anchored(inside, cands))
         out.append(a)
     return out
 

@@ -196,28 +196,6 @@ def test_a_duty_and_its_sanction_asked_together_are_answered_by_the_duty_the_san
     assert "每季度" in text and "一万元以上五万元以下" in text, ans.answer
 
 
-def test_the_parts_of_one_question_are_answered_from_one_document(tmp_path: Path) -> None:
-    """…几天内去领？超过期限不领会怎样？: the second part's words (超过, 期限) fit a water statute's arrears clause best,
-    but the question is about one thing, and the shelter statute, which answers both parts, answers the second too
-    (the `one_document` mechanism)."""
-    a = over_documents(tmp_path, {
-        "某市犬只收容管理办法.md": (
-            "# 某市犬只收容管理办法\n\n第一条 为了规范犬只收容工作，制定本办法。\n\n第十条 收容场所收容的犬只，犬主应当自"
-            "收容之日起五日内认领；认领期限届满无正当理由不认领的，视为放弃饲养，由收容场所依法处置。\n\n"
-            "第十一条 犬主认领犬只的，应当出示养犬登记证。\n"),
-        "某市城市供水条例.md": (
-            "# 某市城市供水条例\n\n第一条 为了保障城市供水，制定本条例。\n\n第二十条 用户超过规定期限不缴纳水费的，供水企业"
-            "可以按日加收千分之一的违约金；超过期限六十日仍不缴纳的，可以暂停供水。\n\n"
-            "第二十一条 水表超过使用年限的，供水企业应当予以更换。\n"),
-    })
-    q = "我家狗被收容站带走了，要在几天内去领？超过期限不领会怎样？"
-    ans = a.ask(q)
-    assert "五日内" in said(ans) and "依法处置" in said(ans), ans.answer
-    assert all("供水" not in c.clause.doc_title for c in ans.citations), ans.answer
-    off = Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("one_document",)).ask(q)
-    assert any("供水" in c.clause.doc_title for c in off.citations), off.answer
-
-
 # ---- 4. articles --------------------------------------------------------------------------------------
 
 
