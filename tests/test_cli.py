@@ -113,8 +113,8 @@ def test_disabled_mechanisms_read_as_a_comma_list(monkeypatch):
 
     monkeypatch.setenv("ASSISTANT_DISABLED", "expansion, evidence_refusal")
     assert load_settings().disabled == ("expansion", "evidence_refusal")
-    monkeypatch.setenv("ASSISTANT_DISABLED", '["one_document"]')
-    assert load_settings().disabled == ("one_document",)
+    monkeypatch.setenv("ASSISTANT_DISABLED", '["part_terms"]')
+    assert load_settings().disabled == ("part_terms",)
 
 
 def test_docs_json_lists_documents_and_lexical_mode(cli_store, hf_home):
