@@ -17,8 +17,9 @@ from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
-from assistant.patterns import (ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_TARGET, CLASSES, DATE,
-                                DEFINITION, FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, UNIT_WORDS)
+from assistant.patterns import (ASKS_AUTHORITY, ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_TARGET,
+                                ASSIGNS_AUTHORITY, CLASSES, DATE, DEFINITION, FULL_DATE, IN_FORCE, MONEY, PENALTY,
+                                QUANTITY, UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from assistant.text import general_frequency, words
@@ -295,6 +296,10 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
     named = _named_labels(part, cands)
     in_force = part.info.wants_time and bool(ASKS_IN_FORCE.search(part.text))
     defining = mech.on("structure") and bool(ASKS_DEFINITION.search(part.text))
+    # 家政行业归哪个部门管 of a document the question names: its subject is the document's, so the article giving
+    # a department the document's matter answers, whatever words the question shares with it
+    authority = (mech.on("structure") and len(part.info.docs) == 1 and not part.asks_penalty
+                 and bool(ASKS_AUTHORITY.search(part.text)))
     for n, c in cands.clauses.items():
         check()
         if not eligible(c) or (named and c.label not in named) or not _names_places(part, c, idx):
@@ -308,6 +313,8 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
             sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
         elif defining and defines(c.text, part.info.terms, part.text):
             sup = max(sup, DEFINES_SUPPORT)  # 哪种地方算风景名胜区: the clause defining it, whatever else it shares
+        elif authority and c.doc_id in part.info.docs and c.kind == KIND_ARTICLE and ASSIGNS_AUTHORITY.search(c.text):
+            sup = max(sup, DEFINES_SUPPORT)
         elif in_force and IN_FORCE.search(c.text) and (not cands.pinned or c.doc_id == cands.clauses[cands.pinned].doc_id):
             sup = max(sup, NAMED_ARTICLE)  # 从哪天开始实行: the clause saying 自…起施行 is what is asked for
         score = sup

@@ -24,6 +24,12 @@ ASKS_TARGET = re.compile(r"目标|指标")
 # Definition questions (a class: 什么算气象灾害 / 燃气指的是什么) and the clause defining a term (本条例所称X，是指…).
 ASKS_DEFINITION = re.compile(r"(?<!怎么)(?<!如何)(?<!计)算(?:是|作|不算)?(?!多少|下来|钱|费)|属于|是指|指的是|指什么|什么是|什么叫|叫做|定义")
 DEFINITION = re.compile(r"所称的?([^，。；]{1,30}?)[，,]?(?:是指|指)")
+# Competent-authority questions (a class: 家政行业归哪个部门管 / 古树由哪个部门主管) and the clause assigning the
+# management of the matter to a department (…主管部门负责本行政区域内…的管理工作).
+ASKS_AUTHORITY = re.compile(r"归(?:哪|什么|谁)[^？，。]{0,6}管|(?:哪个|哪些|什么)(?:部门|单位|机关|机构)(?:来)?(?:主管|管理|监管)|"
+                            r"主管部门|由谁(?:来)?(?:主管|管理|监管)|谁(?:来)?主管")
+ASSIGNS_AUTHORITY = re.compile(r"(?:部门|机关|机构|委员会|人民政府|局|委)(?:（[^）]{0,24}）)?[^。；，]{0,4}(?:负责|主管)"
+                               r"[^。；]{0,40}(?:管理|监管|监督|工作)")
 # Classification questions (a class: 垃圾分成几类 / 病虫害分哪几类) and the clause dividing something into kinds.
 ASKS_CLASSES = re.compile(r"几类|几种|几个等级|几级|分类|分成哪|分为哪|分别叫|分别是什么")
 CLASSES = re.compile(r"分为(?:下列|以下|如下)?[一二三四五六七八九十两\d]+(?:类|种|级|个等级)")

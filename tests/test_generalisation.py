@@ -196,6 +196,24 @@ def test_a_duty_and_its_sanction_asked_together_are_answered_by_the_duty_the_san
     assert "每季度" in text and "一万元以上五万元以下" in text, ans.answer
 
 
+def test_who_is_in_charge_of_a_statutes_matter_is_its_authority_article(tmp_path: Path) -> None:
+    """丙市的会员卡归哪个部门管？: the question names the statute (丙市) and asks who is in charge of its matter, in
+    words the statute doesn't use (会员卡); the article giving a department the matter's supervision answers."""
+    a = over_documents(tmp_path, {
+        "丙市单用途预付卡管理条例.md": (
+            "# 丙市单用途预付卡管理条例\n\n第一条 为了规范单用途预付卡管理，保护消费者合法权益，制定本条例。\n\n"
+            "第三条 市、区商务部门负责本行政区域内单用途预付卡的监督管理工作。市场监督管理、公安等部门按照各自职责"
+            "做好相关工作。\n\n第十条 经营者应当在经营场所显著位置公示会员服务项目、价格和预收资金的用途。\n"),
+        "丁市物业管理条例.md": (
+            "# 丁市物业管理条例\n\n第一条 为了规范物业管理，制定本条例。\n\n第四条 市住房城乡建设部门负责本市物业管理"
+            "活动的监督管理工作。\n\n第十二条 物业服务人可以为业主办理会员服务，不得强制收费。\n"),
+    })
+    for q in ("丙市的会员卡归哪个部门管？", "丙市办卡消费这一块由哪个部门监管？"):
+        ans = a.ask(q)
+        assert not ans.refused and "商务部门负责" in said(ans), ans.answer
+        assert ans.citations[0].clause.label == "第三条", ans.answer
+
+
 # ---- 4. articles --------------------------------------------------------------------------------------
 
 
