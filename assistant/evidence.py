@@ -17,9 +17,9 @@ from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
-from assistant.patterns import (ASKS_AUTHORITY, ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_TARGET,
-                                ASSIGNS_AUTHORITY, CLASSES, DATE, DEFINITION, FULL_DATE, IN_FORCE, MONEY, PENALTY,
-                                QUANTITY, UNIT_WORDS)
+from assistant.patterns import (ASKS_AUTHORITY, ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_PAYER,
+                                ASKS_TARGET, ASSIGNS_AUTHORITY, CLASSES, DATE, DEFINITION, FULL_DATE, IN_FORCE, MONEY,
+                                PENALTY, QUANTITY, STATES_PAYER, UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from assistant.text import general_frequency, words
@@ -219,8 +219,13 @@ def fits(part: Part, text: str) -> float:
         f *= SANCTION_UNASKED  # 最长能占多久 is answered by the duty article, not by the one punishing its breach
     if info.wants_money and not MONEY.search(text) and not PENALTY.search(text):
         f *= 0.7
-    if info.wants_units and not UNIT_WORDS.search(text):
-        f *= 0.8
+    if ASKS_AUTHORITY.search(part.text) and not part.asks_penalty and ASSIGNS_AUTHORITY.search(text):
+        f *= KINDS_FIT  # 家政行业归哪个部门管: the clause giving a department the matter's management
+    payer = ASKS_PAYER.search(part.text)
+    if payer and STATES_PAYER.search(text):
+        f *= KINDS_FIT  # 费用谁出: the sentence saying who bears the cost (费用由全体业主承担)
+    elif info.wants_units and not UNIT_WORDS.search(text) and not payer:
+        f *= 0.8  # a payer may be no department (业主, 用户)
     if ASKS_CLASSES.search(part.text) and CLASSES.search(text):
         f *= KINDS_FIT  # 垃圾分成几类: the clause dividing it into kinds (分为以下四类)
     if ASKS_DEFINITION.search(part.text) and defines(text, info.terms, part.text):

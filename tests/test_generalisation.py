@@ -197,13 +197,14 @@ def test_a_duty_and_its_sanction_asked_together_are_answered_by_the_duty_the_san
 
 
 def test_who_is_in_charge_of_a_statutes_matter_is_its_authority_article(tmp_path: Path) -> None:
-    """丙市的会员卡归哪个部门管？: the question names the statute (丙市) and asks who is in charge of its matter, in
-    words the statute doesn't use (会员卡); the article giving a department the matter's supervision answers."""
+    """丙市的会员卡归哪个部门管？: the question names the statute (丙市) and asks who is in charge of its matter; the
+    article giving a department the matter's supervision answers, not the one sharing the question's word (会员卡)."""
     a = over_documents(tmp_path, {
         "丙市单用途预付卡管理条例.md": (
             "# 丙市单用途预付卡管理条例\n\n第一条 为了规范单用途预付卡管理，保护消费者合法权益，制定本条例。\n\n"
             "第三条 市、区商务部门负责本行政区域内单用途预付卡的监督管理工作。市场监督管理、公安等部门按照各自职责"
-            "做好相关工作。\n\n第十条 经营者应当在经营场所显著位置公示会员服务项目、价格和预收资金的用途。\n"),
+            "做好相关工作。\n\n第五条 鼓励经营者发行记名会员卡，鼓励行业协会制定会员卡服务规范。\n\n"
+            "第十条 经营者应当在经营场所显著位置公示会员服务项目、价格和预收资金的用途。\n"),
         "丁市物业管理条例.md": (
             "# 丁市物业管理条例\n\n第一条 为了规范物业管理，制定本条例。\n\n第四条 市住房城乡建设部门负责本市物业管理"
             "活动的监督管理工作。\n\n第十二条 物业服务人可以为业主办理会员服务，不得强制收费。\n"),
@@ -212,6 +213,18 @@ def test_who_is_in_charge_of_a_statutes_matter_is_its_authority_article(tmp_path
         ans = a.ask(q)
         assert not ans.refused and "商务部门负责" in said(ans), ans.answer
         assert ans.citations[0].clause.label == "第三条", ans.answer
+
+
+def test_who_pays_is_answered_by_the_sentence_naming_the_payer(tmp_path: Path) -> None:
+    """…费用谁来出？ asks who bears a cost, not which department acts: the article saying 费用由…承担 answers, not
+    the one naming the 街道办事处 and the 检修费用 it publishes."""
+    a = over_one_document(tmp_path, "戊市住宅电梯管理办法.md", (
+        "# 戊市住宅电梯管理办法\n\n第一条 为了保障住宅电梯安全运行，制定本办法。\n\n"
+        "第二十条 住宅电梯无人管理时，街道办事处应当组织电梯维护保养单位进行应急检修，并将检修内容、检修费用和"
+        "检修期限在小区显著位置公示。\n\n第二十一条 应急检修期限不超过三个月，所需费用由电梯所有权人承担。\n"))
+    for q in ("街道安排的电梯应急检修，费用由谁承担？", "应急检修的费用谁来出？", "电梯应急检修花的钱由哪一方负担？"):
+        ans = a.ask(q)
+        assert "由电梯所有权人承担" in said(ans), ans.answer
 
 
 # ---- 4. articles --------------------------------------------------------------------------------------
