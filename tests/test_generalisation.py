@@ -227,6 +227,21 @@ def test_who_pays_is_answered_by_the_sentence_naming_the_payer(tmp_path: Path) -
         assert "由电梯所有权人承担" in said(ans), ans.answer
 
 
+def test_a_later_part_pointing_back_is_about_what_the_first_part_named(tmp_path: Path) -> None:
+    """…怎么报名？这支队伍由谁组建？: 这支队伍 is the 应急志愿服务队 of the first part, so the article on that team answers
+    both parts, not another article that merely has the word 队伍."""
+    a = over_one_document(tmp_path, "己市志愿服务条例.md", (
+        "# 己市志愿服务条例\n\n第一条 为了发展志愿服务事业，制定本条例。\n\n第二十条 发生突发事件时，区人民政府应当"
+        "组织应急志愿服务。应急志愿服务队由区应急管理部门组建。年满十八周岁的居民可以通过志愿服务平台报名加入。\n\n"
+        "第三十条 区人民政府应当加强社区工作者队伍建设，完善社区工作者职业体系。\n"))
+    for q in ("普通居民想参加应急志愿服务，怎么报名？这支队伍由谁组建？", "我想加入应急志愿服务队，要满多少岁？这个队伍是哪个部门组建的？"):
+        ans = a.ask(q)
+        assert "区应急管理部门组建" in said(ans), ans.answer
+        assert {c.clause.label for c in ans.citations} == {"第二十条"}, ans.answer
+    off = Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("part_terms",))
+    assert "第三十条" in {c.clause.label for c in off.ask("普通居民想参加应急志愿服务，怎么报名？这支队伍由谁组建？").citations}
+
+
 # ---- 4. articles --------------------------------------------------------------------------------------
 
 
