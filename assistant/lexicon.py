@@ -150,6 +150,20 @@ def _synonym_words(term: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
+def _compound_variants(term: str) -> tuple[str, ...]:
+    """A compound of two words with one of them said in other words (燃气公司 → 燃气企业, 供水公司 → 供水企业): the
+    compound with either word replaced by a 词林 synonym of two or more characters."""
+    from assistant.text import is_dictionary_word
+
+    out: list[str] = []
+    for i in range(2, len(term) - 1):
+        first, last = term[:i], term[i:]
+        if is_dictionary_word(first) and is_dictionary_word(last):
+            out += [first + s for s in thesaurus_synonyms(last)] + [s + last for s in thesaurus_synonyms(first)]
+    return tuple(v for v in dict.fromkeys(out) if v != term)
+
+
+@lru_cache(maxsize=4096)
 def subwords(word: str) -> tuple[str, ...]:
     """The shorter dictionary words inside a word (jieba's search mode): 餐饮店 → 餐饮, 排水沟 → 排水."""
     import jieba
@@ -222,6 +236,8 @@ def match(term: str, text: str, expand: bool = True, thesaurus: bool = True, ali
     if not expand:
         return 0.0
     if use_thesaurus and any(w in text for w in _synonym_words(term)):
+        return SYNONYM_WORD
+    if use_thesaurus and any(v in text for v in _compound_variants(term)):
         return SYNONYM_WORD
     if not by_characters:
         return 0.0

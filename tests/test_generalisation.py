@@ -406,6 +406,31 @@ def test_effective_date_question_finds_the_article_saying_when(store: Path) -> N
 # ---- query understanding: words a question uses that the segmenter or the thesaurus would lose ------------
 
 
+def test_a_compound_said_with_an_everyday_word_matches_the_documents_compound() -> None:
+    """供水公司 / 快递公司: a compound of two words whose second the documents say otherwise (企业, a 词林 synonym of 公司)
+    matches their compound (供水企业); a compound whose words have no such kin does not."""
+    from assistant.lexicon import SYNONYM_WORD, match
+
+    assert match("供水公司", "供水企业应当建立水质检测制度。") >= SYNONYM_WORD
+    assert match("快递公司", "鼓励快递企业为从业人员统一配置车辆。") >= SYNONYM_WORD
+    assert match("快递公司", "鼓励外卖平台为骑手统一配置车辆。") < SYNONYM_WORD
+
+
+def test_a_duration_question_is_not_answered_by_a_clause_stating_none(tmp_path: Path) -> None:
+    """…多久清洗一次？ asks a period: a clause saying only 定期 does not answer it (the documents do not say, and the
+    answer says so); the article stating 每两年 answers its own question."""
+    a = over_one_document(tmp_path, "壬市燃气与供水设施管理办法.md", (
+        "# 壬市燃气与供水设施管理办法\n\n第一条 为了加强燃气和供水设施管理，制定本办法。\n\n"
+        "第八条 供水企业应当定期对二次供水设施进行清洗消毒。\n\n"
+        "第九条 燃气企业应当每两年对居民用户的燃气设施至少进行一次入户安全检查。\n"))
+    ans = a.ask("二次供水的水箱多久清洗一次？")
+    assert ans.refused and "时限" in ans.answer, ans.answer
+    ok = a.ask("燃气公司多久要上门给居民做一次安全检查？")
+    assert not ok.refused and "每两年" in said(ok), ok.answer
+    assert not Assistant(store=tmp_path / "store", retrieval="lexical", disabled=("confirms",)).ask(
+        "二次供水的水箱多久清洗一次？").refused
+
+
 def test_a_set_phrase_the_documents_use_is_a_topic_term_and_one_they_dont_is_not() -> None:
     """jieba tags set phrases (水土流失, 因地制宜) as idioms, like the manner words of a question (理所当然): a set
     phrase is a topic term exactly when some document uses it."""
