@@ -63,7 +63,7 @@ def understand(assistant: "Assistant", question: str) -> Plan:
     """Stage 2 alone, for search: the plan of a standalone question."""
     idx = assistant.index
     docs, compare = named_documents(idx, question)
-    return make_plan(question, idx, docs=docs, compare=compare, refers_back=mechanisms_of(assistant).on("part_terms"))
+    return make_plan(question, idx, docs=docs, compare=compare)
 
 
 def search(assistant: "Assistant", query: str, k: int, doc: str | Sequence[str] | None = None) -> list[Hit]:

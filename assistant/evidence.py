@@ -17,9 +17,9 @@ from assistant.budget import check
 from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
-from assistant.patterns import (ASKS_AUTHORITY, ASKS_CLASSES, ASKS_DEFINITION, ASKS_DURATION, ASKS_IN_FORCE,
-                                ASKS_PAYER, ASKS_TARGET, ASSIGNS_AUTHORITY, CLASSES, DATE, DEFINITION, DURATION,
-                                FULL_DATE, IN_FORCE, MONEY, PENALTY, QUANTITY, STATES_PAYER, UNIT_WORDS)
+from assistant.patterns import (ASKS_AUTHORITY, ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_PAYER,
+                                ASKS_TARGET, ASSIGNS_AUTHORITY, CLASSES, DATE, DEFINITION, FULL_DATE, IN_FORCE, MONEY,
+                                PENALTY, QUANTITY, STATES_PAYER, UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from assistant.text import general_frequency, words
@@ -689,9 +689,6 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     info = part.info
     if info.confirms and mech.on("confirms") and not match(info.confirms, text) and not everyday_word(info.confirms):
         return f"关于“{info.confirms}”的规定"  # 投诉电话是12320吗: a clause not naming 12320 neither confirms nor denies
-    if (mech.on("confirms") and ASKS_DURATION.search(part.text) and not DURATION.search(text)
-            and not part.asks_penalty and not ASKS_IN_FORCE.search(part.text)):
-        return f"“{_topic(part, best, cands)}”的具体时限"  # 多久上门安检一次 is not answered by 定期检修
     if (info.years or info.periods) and not time_matches(info, text) and other_time(text):
         return _subject(part, best, cands)  # the clause speaks of another year (2025 for a 2035 question)
     if info.counted and not counts_thing(info.counted, text):

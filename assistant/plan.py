@@ -59,8 +59,7 @@ class Plan:
     foreign_places: tuple[str, ...]  # places named that no document is about or mentions
 
 
-def make_plan(question: str, idx: "ClauseIndex", *, docs: tuple[str, ...] = (), compare: bool = False,
-              refers_back: bool = True) -> Plan:
+def make_plan(question: str, idx: "ClauseIndex", *, docs: tuple[str, ...] = (), compare: bool = False) -> Plan:
     named = {alias for alias, _ in idx.mentions(question)}  # only the aliases the question holds: corpora have 10⁴
     abbreviates = _abbreviation_of(idx)
     info = analyze(question, docs, named, idx.corpus_has, idx.rarity, abbreviates)
@@ -70,7 +69,7 @@ def make_plan(question: str, idx: "ClauseIndex", *, docs: tuple[str, ...] = (), 
         p = analyze(text, docs, named, idx.corpus_has, idx.rarity, abbreviates)
         p = replace(p, terms=_topic_terms(p.terms, docs, idx))
         follows = bool(parts) and not [t for t in p.terms if t not in _GENERIC_TERMS]
-        p = inherit(p, info, parts[-1].info if parts else None, refers=refers_back and bool(parts) and bool(_REFERS_BACK.search(text)))
+        p = inherit(p, info, parts[-1].info if parts else None)
         parts.append(Part(p, bool(ASKS_LIST.search(text)) and not p.wants_units, bool(ASKS_WHICH_ARTICLE.search(text)),
                           bool(ASKS_PENALTY.search(text)), follows))
     return Plan(question, info, tuple(parts) or (Part(info, False, False, False),), docs, compare,
@@ -116,19 +115,11 @@ def split_parts(question: str) -> list[str]:
     return [p.strip(" ，,。") for p in _SPLIT.split(question) if p.strip(" ，,。")]
 
 
-# 这个队伍是谁组建的？ after …怎么加入应急献血的队伍？: a later part pointing back with 这个 / 这些 / 这种 / 那笔 is about
-# what the part before it named, so it keeps that part's terms besides its own.
-_REFERS_BACK = re.compile(r"(?:这|那)(?:个|些|种|类|项|笔|条|家|份|支|位|件|样的)")
-
-
-def inherit(part: QuestionInfo, whole: QuestionInfo, before: QuestionInfo | None, refers: bool = False) -> QuestionInfo:
+def inherit(part: QuestionInfo, whole: QuestionInfo, before: QuestionInfo | None) -> QuestionInfo:
     """A sub-question keeps the question's documents, places and years; one without terms of its own
-    (由哪个部门负责？ / 罚多少？), or pointing back to the part before it (这个队伍…), takes that part's terms."""
+    (由哪个部门负责？ / 罚多少？) takes the terms of the part before it."""
     own_terms = [t for t in part.terms if t not in _GENERIC_TERMS]
-    if refers and before is not None:
-        terms = before.terms + part.terms
-    else:
-        terms = part.terms if own_terms else ((before.terms if before else ()) or whole.terms) + part.terms
+    terms = part.terms if own_terms else ((before.terms if before else ()) or whole.terms) + part.terms
     return replace(part, docs=whole.docs, places=part.places or whole.places, years=part.years or whole.years,
                    periods=part.periods or whole.periods, terms=tuple(dict.fromkeys(terms)),
                    term_weights=tuple(dict(whole.term_weights + part.term_weights).items()))
