@@ -687,7 +687,8 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     elif _vocabulary_refuses(part, idx):
         return _subject(part, best, cands)
     info = part.info
-    if info.confirms and mech.on("confirms") and not match(info.confirms, text) and not everyday_word(info.confirms):
+    if (info.confirms and mech.on("confirms") and match(info.confirms, text) < CONFIRMED
+            and not everyday_word(info.confirms)):
         return f"关于“{info.confirms}”的规定"  # 投诉电话是12320吗: a clause not naming 12320 neither confirms nor denies
     if (info.years or info.periods) and not time_matches(info, text) and other_time(text):
         return _subject(part, best, cands)  # the clause speaks of another year (2025 for a 2035 question)
@@ -702,6 +703,9 @@ def _why_not(part: Part, best: Choice | None, cands: Candidates, mech: Mechanism
     return None
 
 
+# How well a clause must name the thing a question asks to confirm: the thing itself, a synonym or its characters in
+# order, not a word inside it (引航 does not name 引航费, the fee asked about).
+CONFIRMED = 0.5
 ANCHORED_SHARE = 0.4  # of the refusal threshold, for a clause the conversation is about
 
 
