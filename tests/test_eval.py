@@ -47,7 +47,7 @@ def _run(store: Path, *args: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("suite", ["own", "blind_test", "blind2_test", "blind3_test", "blind4_test"])
+@pytest.mark.parametrize("suite", ["own", "blind_test", "blind2_test", "blind3_test", "blind4_test", "blind5_test"])
 def test_suite_meets_its_gate(suite: str, tmp_path: Path) -> None:
     """The CI gate: the own set and the frozen blind test splits against eval/thresholds.json (lexical, extractive).
     Every item of the suite's dataset is run (none skipped as malformed)."""
