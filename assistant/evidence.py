@@ -18,7 +18,8 @@ from assistant.lexicon import match
 from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.patterns import (ASKS_AUTHORITY, ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_PAYER,
-                                ASKS_TARGET, ASSIGNS_AUTHORITY, CLASSES, DATE, DEFINITION, FULL_DATE, IN_FORCE, MONEY,
+                                ASKS_TARGET, ASSIGNS_AUTHORITY, ASSIGNS_DUTY, CLASSES, DATE, DEFINITION, FULL_DATE,
+                                IN_FORCE, MONEY,
                                 PENALTY, QUANTITY, STATES_PAYER, UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
@@ -55,6 +56,7 @@ EVERYDAY_STATUTES = 0
 EVERYDAY_MOST = 10000
 RANK_PRIOR = 0.04
 DEFINES_SUPPORT = 0.8  # a definition question's support of the clause defining the word it asks about
+JURISDICTION = 1.15  # of two articles naming a department for a matter, the one over an area (对本市…统一监督管理)
 KINDS_FIT = 1.5  # a definition or classification question's defining / dividing clause
 SANCTION_UNASKED = 0.9  # a penalty article (违反本法规定…罚款) for a question that asks no penalty  # the lexical rank as a tie-breaker between clauses supporting a part alike
 MULTI_DOC_MARGIN = 0.15  # another document's clause supporting the question this nearly as well answers it too
@@ -219,8 +221,11 @@ def fits(part: Part, text: str) -> float:
         f *= SANCTION_UNASKED  # 最长能占多久 is answered by the duty article, not by the one punishing its breach
     if info.wants_money and not MONEY.search(text) and not PENALTY.search(text):
         f *= 0.7
-    if ASKS_AUTHORITY.search(part.text) and not part.asks_penalty and ASSIGNS_AUTHORITY.search(text):
-        f *= KINDS_FIT  # 家政行业归哪个部门管: the clause giving a department the matter's management
+    if ASKS_AUTHORITY.search(part.text) and not part.asks_penalty:
+        if ASSIGNS_AUTHORITY.search(text):
+            f *= KINDS_FIT * JURISDICTION  # 家政行业归哪个部门管: the department given the matter over its area
+        elif ASSIGNS_DUTY.search(text):
+            f *= KINDS_FIT  # …部门负责共享单车的监督管理工作: a department given this work
     payer = ASKS_PAYER.search(part.text)
     if payer and STATES_PAYER.search(text):
         f *= KINDS_FIT  # 费用谁出: the sentence saying who bears the cost (费用由全体业主承担)
@@ -318,7 +323,8 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
             sup = max(sup, NAMED_ARTICLE)  # the question names this article: it is what the question is about
         elif defining and defines(c.text, part.info.terms, part.text):
             sup = max(sup, DEFINES_SUPPORT)  # 哪种地方算风景名胜区: the clause defining it, whatever else it shares
-        elif authority and c.doc_id in part.info.docs and c.kind == KIND_ARTICLE and ASSIGNS_AUTHORITY.search(c.text):
+        elif authority and c.doc_id in part.info.docs and c.kind == KIND_ARTICLE and (
+                ASSIGNS_AUTHORITY.search(c.text) or ASSIGNS_DUTY.search(c.text)):
             sup = max(sup, DEFINES_SUPPORT)
         elif in_force and IN_FORCE.search(c.text) and (not cands.pinned or c.doc_id == cands.clauses[cands.pinned].doc_id):
             sup = max(sup, NAMED_ARTICLE)  # 从哪天开始实行: the clause saying 自…起施行 is what is asked for

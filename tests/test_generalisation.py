@@ -226,6 +226,13 @@ def test_who_is_in_charge_of_a_statutes_matter_is_its_authority_article(tmp_path
         assert ans.citations[0].clause.label == "第三条", ans.answer
 
 
+def test_the_authority_article_is_the_one_over_a_jurisdiction_not_a_task(store: Path) -> None:
+    """上海环保条例由哪个部门主管？: 第六条 gives the 市环保部门 the statute's matter over the city (对本市环境保护实施统一
+    监督管理); 第四十九条's 水务部门应当负责推进…纳管工作 is a task, not the authority."""
+    ans = assistant(store).ask("上海环保条例由哪个部门主管？")
+    assert ans.citations[0].clause.label == "第六条" and "统一监督管理" in said(ans), ans.answer
+
+
 def test_who_pays_is_answered_by_the_sentence_naming_the_payer(tmp_path: Path) -> None:
     """…费用谁来出？ asks who bears a cost, not which department acts: the article saying 费用由…承担 answers, not
     the one naming the 街道办事处 and the 检修费用 it publishes."""
