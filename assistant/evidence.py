@@ -19,8 +19,7 @@ from assistant.mechanisms import Mechanisms
 from assistant.plan import Part, Plan
 from assistant.patterns import (ASKS_AUTHORITY, ASKS_CLASSES, ASKS_DEFINITION, ASKS_IN_FORCE, ASKS_PAYER,
                                 ASKS_TARGET, ASSIGNS_AUTHORITY, ASSIGNS_DUTY, CLASSES, DATE, DEFINITION, FULL_DATE,
-                                IN_FORCE, MONEY,
-                                PENALTY, QUANTITY, STATES_PAYER, UNIT_WORDS)
+                                IN_FORCE, MONEY, PENALTY, QUANTITY, STATES_PAYER, UNIT_WORDS)
 from assistant.question import counts_thing
 from assistant.retrieve import Candidates, asks_figure, speaks_of, subject_places
 from assistant.text import general_frequency, words
@@ -325,7 +324,7 @@ def rank_part(part: Part, cands: Candidates, weights: Terms, mech: Mechanisms,
             sup = max(sup, DEFINES_SUPPORT)  # 哪种地方算风景名胜区: the clause defining it, whatever else it shares
         elif authority and c.doc_id in part.info.docs and c.kind == KIND_ARTICLE and (
                 ASSIGNS_AUTHORITY.search(c.text) or ASSIGNS_DUTY.search(c.text)):
-            sup = max(sup, DEFINES_SUPPORT)
+            sup = max(sup, DEFINES_SUPPORT)  # 会员卡归哪个部门管: the article naming who is in charge of it
         elif in_force and IN_FORCE.search(c.text) and (not cands.pinned or c.doc_id == cands.clauses[cands.pinned].doc_id):
             sup = max(sup, NAMED_ARTICLE)  # 从哪天开始实行: the clause saying 自…起施行 is what is asked for
         score = sup

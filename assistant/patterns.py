@@ -36,7 +36,7 @@ ASSIGNS_AUTHORITY = re.compile(r"(?:部门|机关|机构|委员会|人民政府|
 # Who-pays questions (a class: 检测费谁出 / 费用由谁承担 / 挪树的钱谁掏) and the text naming the payer (费用由全体业主承担).
 ASKS_PAYER = re.compile(r"谁(?:来)?(?:出|付|掏|承担|负担|买单|支付)|(?:哪方|哪一方|哪个单位)(?:来)?(?:出|付|承担|负担|支付)|"
                         r"费用?(?:怎么|如何)(?:分摊|承担|负担)")
-STATES_PAYER = re.compile(r"费[用]?[^。；，]{0,6}由[^。；，]{1,24}(?:承担|负担|支付|缴纳|列支)|"
+STATES_PAYER = re.compile(r"费用?[^。；，]{0,6}由[^。；，]{1,24}(?:承担|负担|支付|缴纳|列支)|"
                           r"由[^。；，]{1,24}(?:承担|负担|支付)[^。；，]{0,8}费")
 # Classification questions (a class: 垃圾分成几类 / 病虫害分哪几类) and the clause dividing something into kinds.
 ASKS_CLASSES = re.compile(r"几类|几种|几个等级|几级|分类|分成哪|分为哪|分别叫|分别是什么")

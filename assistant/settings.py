@@ -1,6 +1,7 @@
 """User settings: environment variables (ASSISTANT_*), an optional .env file, then CLI flags."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -76,8 +77,6 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
-                import json
-
                 return tuple(json.loads(text))
             return tuple(n.strip() for n in text.replace("，", ",").split(",") if n.strip())
         return value
