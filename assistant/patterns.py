@@ -26,12 +26,13 @@ ASKS_DEFINITION = re.compile(r"(?<!怎么)(?<!如何)(?<!计)算(?:是|作|不�
 DEFINITION = re.compile(r"所称的?([^，。；]{1,30}?)[，,]?(?:是指|指)")
 # Competent-authority questions (a class: 家政行业归哪个部门管 / 古树由哪个部门主管) and the clause assigning the
 # management of the matter in a jurisdiction to a department (…主管部门负责本行政区域内…的管理工作 / …部门对本市…实施
-# 统一监督管理), not one giving it a task (水务部门应当负责推进…纳管工作).
+# 统一监督管理, 对 right after the department), not one giving it a task (水务部门应当负责推进…纳管工作) or urging it
+# (区人民政府应当加强对本辖区内物业管理工作的组织领导).
 ASKS_AUTHORITY = re.compile(r"归(?:哪|什么|谁)[^？，。]{0,6}管|(?:哪个|哪些|什么)(?:部门|单位|机关|机构)(?:来)?(?:主管|管理|监管)|"
                             r"主管部门|由谁(?:来)?(?:主管|管理|监管)|谁(?:来)?主管")
 ASSIGNS_DUTY = re.compile(r"(?:部门|机关|机构|委员会|人民政府|局|委)(?:（[^）]{0,24}）)?[^。；，]{0,4}(?:负责|主管)"
                           r"[^。；]{0,40}(?:管理|监管|监督|工作)")  # a department charged with some work (ranking fit)
-ASSIGNS_AUTHORITY = re.compile(r"(?:部门|机关|机构|委员会|人民政府|局|委)(?:（[^）]{0,24}）)?[^。；，]{0,6}(?:负责|主管|对)"
+ASSIGNS_AUTHORITY = re.compile(r"(?:部门|机关|机构|委员会|人民政府|局|委)(?:（[^）]{0,24}）)?(?:[^。；，]{0,6}(?:负责|主管)|对)"
                                r"[^。；，]{0,6}(?:本行政区域|本市|本省|本区|本县|本辖区|全市|全省|辖区)[^。；]{0,40}(?:管理|监管|监督)")
 # Who-pays questions (a class: 检测费谁出 / 费用由谁承担 / 挪树的钱谁掏) and the text naming the payer (费用由全体业主承担).
 ASKS_PAYER = re.compile(r"谁(?:来)?(?:出|付|掏|承担|负担|买单|支付)|(?:哪方|哪一方|哪个单位)(?:来)?(?:出|付|承担|负担|支付)|"

@@ -231,6 +231,10 @@ def test_the_authority_article_is_the_one_over_a_jurisdiction_not_a_task(store: 
     监督管理); 第四十九条's 水务部门应当负责推进…纳管工作 is a task, not the authority."""
     ans = assistant(store).ask("上海环保条例由哪个部门主管？")
     assert ans.citations[0].clause.label == "第六条" and "统一监督管理" in said(ans), ans.answer
+    from assistant.patterns import ASSIGNS_AUTHORITY
+
+    assert ASSIGNS_AUTHORITY.search("县人民政府林业主管部门负责本行政区域内林木采伐的监督管理工作。")
+    assert not ASSIGNS_AUTHORITY.search("县人民政府应当加强对本行政区域内林木采伐管理工作的组织领导。")  # urged, not assigned
 
 
 def test_who_pays_is_answered_by_the_sentence_naming_the_payer(tmp_path: Path) -> None:
